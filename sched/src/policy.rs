@@ -1,0 +1,120 @@
+//! The [`Policy`] trait and the vocabulary a kernel and a policy share.
+
+/// Virtual time, in ticks.
+pub type Tick = u64;
+
+/// The lowest (most favoured) nice value.
+pub const NICE_MIN: i8 = -20;
+/// The highest (least favoured) nice value.
+pub const NICE_MAX: i8 = 19;
+
+/// Maps a nice value to a priority level: -20 is level 0 (runs first), 19 is level 39.
+/// Values outside -20..=19 are clamped, as Linux's `setpriority` does.
+pub fn nice_level(nice: i8) -> usize {
+    (nice.clamp(NICE_MIN, NICE_MAX) - NICE_MIN) as usize
+}
+
+/// A task as a policy knows it: a dense index chosen by the kernel.
+///
+/// The kernel reuses an id only after it called [`Policy::retire`] on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub u32);
+
+impl TaskId {
+    /// The id as an index into per-task tables.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What a task declares about itself when it is admitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskParams {
+    /// Nice value, -20 (favoured) ..= 19.
+    pub nice: i8,
+    /// Expected CPU length in ticks, for policies that use it (shortest-job-first).
+    pub length: Option<Tick>,
+    /// Lottery or stride tickets.
+    pub tickets: u32,
+}
+
+impl Default for TaskParams {
+    fn default() -> Self {
+        TaskParams {
+            nice: 0,
+            length: None,
+            tickets: 100,
+        }
+    }
+}
+
+impl TaskParams {
+    /// Default parameters with the given nice value.
+    pub fn with_nice(nice: i8) -> Self {
+        TaskParams {
+            nice,
+            ..TaskParams::default()
+        }
+    }
+}
+
+/// Why a task enters the ready set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Requeue {
+    /// Just created.
+    New,
+    /// Woken from a wait (sleep, I/O, child exit) or continued after a stop.
+    Woken,
+    /// Gave the CPU away voluntarily.
+    Yielded,
+    /// Used up its slice, or was preempted by a more urgent task.
+    Preempted,
+}
+
+/// A scheduling policy: the kernel asks it which ready task runs next.
+///
+/// The kernel drives a policy through this protocol, for each task:
+/// `admit`, then any number of rounds of `enqueue` → `pick_next` (returns the task) →
+/// `slice` → `charge`, with `dequeue` when a ready task leaves the ready set without
+/// running (it was stopped or killed), and finally `retire`. A task is in the ready set
+/// from `enqueue` until it is picked or dequeued; it is never enqueued twice.
+pub trait Policy {
+    /// The policy's name, as a user selects it (`"priority"`, `"rr"`, ...).
+    fn name(&self) -> &'static str;
+
+    /// A new task exists; it is not ready yet.
+    fn admit(&mut self, task: TaskId, params: &TaskParams, now: Tick);
+
+    /// The task becomes ready.
+    fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick);
+
+    /// Removes and returns the ready task that runs next, or `None` when none is ready.
+    fn pick_next(&mut self, now: Tick) -> Option<TaskId>;
+
+    /// How many ticks the task just picked may run before the kernel preempts it.
+    fn slice(&self, task: TaskId) -> Tick;
+
+    /// The task ran `ran` ticks since it was picked (called once per dispatch, before it
+    /// is enqueued again or blocks).
+    fn charge(&mut self, task: TaskId, ran: Tick, now: Tick);
+
+    /// A ready task leaves the ready set without running. Does nothing if it is not ready.
+    fn dequeue(&mut self, task: TaskId);
+
+    /// The task's nice value changed; a ready task moves to its new place at once.
+    fn set_nice(&mut self, task: TaskId, nice: i8, now: Tick);
+
+    /// The task is gone; its id may be admitted again.
+    fn retire(&mut self, task: TaskId);
+
+    /// Whether a task that became ready while `running` was on the CPU should take the
+    /// CPU from it now rather than at the end of its slice.
+    fn should_preempt(&self, running: TaskId, now: Tick) -> bool {
+        let _ = (running, now);
+        false
+    }
+
+    /// Number of ready tasks.
+    fn ready_len(&self) -> usize;
+}
