@@ -26,5 +26,5 @@
 mod error;
 mod signal;
 
-pub use error::IpcError;
+pub use error::{Errno, IpcError};
 pub use signal::{DefaultAction, SigSet, Signal};

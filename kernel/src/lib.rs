@@ -1,1 +1,68 @@
-//! kernel
+//! The vproc kernel: virtual processes on a cooperative priority scheduler.
+//!
+//! A program is an `async` function that takes a [`Proc`] and makes every system call
+//! through it. The [`Kernel`] owns the processes' futures and polls one at a time on the
+//! thread that calls [`Kernel::run`]; a process runs until it awaits a call that blocks, or
+//! yields. At every switch the kernel asks its [`Policy`](vproc_sched::Policy) which ready
+//! process runs next. Time is counted in ticks of a virtual clock, so the same program
+//! gives the same schedule every time.
+//!
+//! ```
+//! use vproc_kernel::{Command, ExitStatus, Kernel, Stop};
+//!
+//! let mut kernel = Kernel::new();
+//! let parent = kernel.spawn_fn(Command::new("parent"), |p| async move {
+//!     let child = p.spawn_fn(Command::new("child"), |c| async move {
+//!         c.compute(50).await; // a CPU burst of 50 ticks
+//!         7
+//!     })?;
+//!     let (pid, status) = p.wait().await?;
+//!     assert_eq!((pid, status), (child, ExitStatus::Exited(7)));
+//!     Ok::<_, vproc_kernel::Error>(())
+//! })?;
+//!
+//! assert_eq!(kernel.run()?, Stop::AllExited);
+//! assert_eq!(kernel.exit_status(parent)?, Some(ExitStatus::Exited(0)));
+//! # Ok::<(), vproc_kernel::Error>(())
+//! ```
+//!
+//! What exists: spawning by closure or registered name through [`Command`]; pids as on
+//! Unix, with init (pid 1) adopting and reaping orphans; `wait`/`waitpid`, zombies and
+//! reaping; sleep, yield and simulated CPU bursts on a virtual or real-time clock; nice
+//! values; a checked state machine whose transitions are published as [`Event`]s;
+//! contained panics; deadlock reports; signals with their default actions; and a
+//! [`KernelHandle`] for other threads.
+
+#![warn(missing_docs)]
+
+mod command;
+mod core;
+mod deadlock;
+mod error;
+mod event;
+mod handle;
+mod kernel;
+mod path;
+mod pid;
+mod proc;
+mod process;
+mod ps;
+mod state;
+mod status;
+mod table;
+mod waker;
+
+pub use command::Command;
+pub use deadlock::DeadlockReport;
+pub use error::{Error, SysResult};
+pub use event::{Event, EventKind};
+pub use handle::KernelHandle;
+pub use kernel::{ClockMode, Kernel, KernelBuilder, LiveObjects, Stop};
+pub use path::PATH_MAX;
+pub use pid::{PID_MAX_LIMIT, Pid, RESERVED_PIDS};
+pub use proc::{Compute, Exit, Proc, Sleep, Times, WaitFlags, WaitPid, YieldNow};
+pub use ps::{ProcInfo, PsTable, PsTree};
+pub use state::{ProcState, WaitFor, WaitOn};
+pub use status::{ExitStatus, ExitValue};
+pub use vproc_ipc::{Errno, Signal};
+pub use vproc_sched::Tick;

@@ -40,7 +40,13 @@ impl TaskLists {
     pub fn new(lists: usize) -> Self {
         TaskLists {
             links: Vec::new(),
-            ends: vec![Ends { head: NIL, tail: NIL }; lists],
+            ends: vec![
+                Ends {
+                    head: NIL,
+                    tail: NIL
+                };
+                lists
+            ],
             len: 0,
         }
     }

@@ -219,7 +219,10 @@ impl Policy for PriorityPolicy {
             return false;
         }
         let best = self.nonempty.trailing_zeros() as usize;
-        let base = self.tasks.get(running.index()).map_or(0, |t| t.base as usize);
+        let base = self
+            .tasks
+            .get(running.index())
+            .map_or(0, |t| t.base as usize);
         best < base
     }
 
@@ -346,7 +349,12 @@ mod tests {
             }
         }
         fn pick(&mut self) -> Option<u32> {
-            let best = self.ready.iter().enumerate().min_by_key(|(_, r)| (r.1, r.3))?.0;
+            let best = self
+                .ready
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, r)| (r.1, r.3))?
+                .0;
             Some(self.ready.remove(best).0)
         }
     }

@@ -1,0 +1,109 @@
+//! The Command builder: what to run and with what, as posix_spawn takes it.
+
+use std::borrow::Cow;
+
+use vproc_sched::Tick;
+
+/// What a new process runs and with what, in the style of `std::process::Command`.
+///
+/// The environment is exact: a child sees only the variables set here, unless
+/// [`env_inherit`](Command::env_inherit) asks for the parent's. The working directory and
+/// the nice value are inherited unless set here. There is no fork: a process is always
+/// created running a program from its start, as `posix_spawn` does.
+///
+/// ```
+/// use vproc_kernel::Command;
+/// let cmd = Command::new("grep").arg("-n").arg("main").env("LANG", "C").cwd("/src").nice(5);
+/// assert_eq!(cmd.get_program(), "grep");
+/// assert_eq!(cmd.get_args(), ["-n", "main"]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Command {
+    pub(crate) program: Cow<'static, str>,
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) inherit_env: bool,
+    pub(crate) cwd: Option<String>,
+    pub(crate) nice: Option<i32>,
+    pub(crate) length: Option<Tick>,
+    pub(crate) tickets: Option<u32>,
+}
+
+impl Command {
+    /// A command running `program`: a name registered with `Kernel::register`, or, for
+    /// `spawn_fn`, just the name the process shows.
+    pub fn new(program: impl Into<Cow<'static, str>>) -> Self {
+        Command {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            inherit_env: false,
+            cwd: None,
+            nice: None,
+            length: None,
+            tickets: None,
+        }
+    }
+
+    /// Adds an argument (`argv[1]` and on).
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets an environment variable for the child (after any inherited ones).
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Starts the child's environment from the parent's instead of from nothing.
+    pub fn env_inherit(mut self) -> Self {
+        self.inherit_env = true;
+        self
+    }
+
+    /// Sets the child's working directory (absolute, or relative to the parent's).
+    pub fn cwd(mut self, dir: impl Into<String>) -> Self {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// Sets the child's nice value (-20..=19; anything else fails the spawn with EINVAL).
+    pub fn nice(mut self, nice: i32) -> Self {
+        self.nice = Some(nice);
+        self
+    }
+
+    /// Declares the child's expected CPU length in ticks, for policies that use it.
+    pub fn expected_length(mut self, ticks: Tick) -> Self {
+        self.length = Some(ticks);
+        self
+    }
+
+    /// Gives the child lottery or stride tickets.
+    pub fn tickets(mut self, tickets: u32) -> Self {
+        self.tickets = Some(tickets);
+        self
+    }
+
+    /// The program name.
+    pub fn get_program(&self) -> &str {
+        &self.program
+    }
+
+    /// The arguments.
+    pub fn get_args(&self) -> &[String] {
+        &self.args
+    }
+}

@@ -1,0 +1,526 @@
+//! The kernel's state and the mechanisms every path shares: the checked state transition,
+//! spawning, exit, reaping, waking and timers.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::rc::Rc;
+
+use crossbeam_channel::Sender;
+use vproc_ipc::{DefaultAction, Errno, Signal};
+use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick};
+
+use crate::event::{Event, EventKind, EventLog};
+use crate::process::{Action, Env, NIL, Process, Program};
+use crate::table::ProcessTable;
+use crate::{Command, Error, ExitStatus, Pid, ProcState, SysResult, WaitFor, WaitOn};
+
+/// A registered program: makes the future of a new process.
+pub(crate) type Registered = Rc<dyn Fn(crate::Proc) -> Program>;
+
+/// The slot of init.
+pub(crate) const INIT: u32 = 0;
+
+pub(crate) struct Core {
+    pub now: Tick,
+    pub syscall_cost: Tick,
+    pub table: ProcessTable,
+    pub policy: Box<dyn Policy>,
+    /// Sleepers by (wake tick, order of sleeping, slot).
+    timers: BinaryHeap<Reverse<(Tick, u64, u32)>>,
+    timer_seq: u64,
+    pub events: EventLog,
+    /// The slot on the CPU, or `NIL`.
+    pub current: u32,
+    /// Ticks left in the current slice, and ticks used in this dispatch.
+    pub slice_left: Tick,
+    pub ran: Tick,
+    /// The running process was woken through its waker during its own poll.
+    pub current_woken: bool,
+    /// A process became ready while another was on the CPU (it may preempt).
+    pub woke_during_dispatch: bool,
+    /// What the running process asked for in the call it awaits.
+    pub action: Action,
+    pub programs: HashMap<String, Registered>,
+    /// Statuses of host-spawned processes that the host has not collected.
+    host_exits: HashMap<Pid, ExitStatus>,
+    host_waiters: HashMap<Pid, Vec<Sender<SysResult<ExitStatus>>>>,
+    /// Futures of killed processes, dropped by the run loop outside any borrow.
+    pub graveyard: Vec<Program>,
+    empty_env: Rc<Env>,
+    root: Rc<str>,
+    rng: u64,
+}
+
+impl Core {
+    pub(crate) fn new(policy: Box<dyn Policy>, pid_max: u32, events: usize, seed: u64) -> Self {
+        let mut core = Core {
+            now: 0,
+            syscall_cost: 1,
+            table: ProcessTable::new(pid_max),
+            policy,
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            events: EventLog::new(events),
+            current: NIL,
+            slice_left: 0,
+            ran: 0,
+            current_woken: false,
+            woke_during_dispatch: false,
+            action: Action::None,
+            programs: HashMap::new(),
+            host_exits: HashMap::new(),
+            host_waiters: HashMap::new(),
+            graveyard: Vec::new(),
+            empty_env: Rc::new(Vec::new()),
+            root: Rc::from("/"),
+            rng: seed,
+        };
+        let pid = core.table.allocate_pid().expect("pid 1 is free in a new table");
+        let init = core.new_process(
+            pid,
+            Command::new("init"),
+            core.empty_env.clone(),
+            core.root.clone(),
+            0,
+            ProcState::Waiting(WaitOn::Child(WaitFor::Any)),
+        );
+        let slot = core.table.insert(init);
+        debug_assert_eq!(slot, INIT);
+        core.publish(pid, EventKind::Spawned { parent: Pid(0) });
+        core
+    }
+
+    fn new_process(
+        &self,
+        pid: Pid,
+        command: Command,
+        env: Rc<Env>,
+        cwd: Rc<str>,
+        nice: i8,
+        state: ProcState,
+    ) -> Process {
+        Process {
+            pid,
+            parent: NIL,
+            first_child: NIL,
+            last_child: NIL,
+            last_zombie: NIL,
+            next_sibling: NIL,
+            prev_sibling: NIL,
+            state,
+            nice,
+            host_child: false,
+            compute_left: 0,
+            created: self.now,
+            started: Tick::MAX,
+            user: 0,
+            sys: 0,
+            child_user: 0,
+            child_sys: 0,
+            voluntary: 0,
+            involuntary: 0,
+            status: None,
+            name: command.program,
+            args: command.args.into_boxed_slice(),
+            env,
+            cwd,
+            program: None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn publish(&mut self, pid: Pid, kind: EventKind) {
+        let tick = self.now;
+        self.events.publish(Event { tick, pid, kind });
+    }
+
+    /// The one place a process changes state: checks the move, applies it, publishes it.
+    #[inline]
+    pub(crate) fn transition(&mut self, slot: u32, to: ProcState) -> Result<(), Error> {
+        let process = self.table.get_mut(slot);
+        let from = process.state;
+        if !from.can_become(to) {
+            return Err(Error::IllegalTransition {
+                pid: process.pid,
+                from,
+                to,
+            });
+        }
+        process.state = to;
+        let pid = process.pid;
+        self.publish(pid, EventKind::Transition { from, to });
+        Ok(())
+    }
+
+    /// Makes a process ready and hands it to the policy.
+    #[inline]
+    pub(crate) fn make_ready(&mut self, slot: u32, why: Requeue) -> Result<(), Error> {
+        self.transition(slot, ProcState::Ready)?;
+        self.policy.enqueue(TaskId(slot), why, self.now);
+        if self.current != NIL {
+            self.woke_during_dispatch = true;
+        }
+        Ok(())
+    }
+
+    /// The pid of the process in `slot`.
+    #[inline]
+    pub(crate) fn pid(&self, slot: u32) -> Pid {
+        self.table.get(slot).pid
+    }
+
+    /// Charges one system call to the running process.
+    #[inline]
+    pub(crate) fn charge_syscall(&mut self, slot: u32) {
+        let cost = self.syscall_cost;
+        self.now += cost;
+        self.ran += cost;
+        self.slice_left = self.slice_left.saturating_sub(cost);
+        self.table.get_mut(slot).sys += cost;
+    }
+
+    /// A number from the kernel's seeded generator (splitmix64).
+    pub(crate) fn next_random(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Creates a process running `make(proc)`, as a child of `parent` (init for the host).
+    pub(crate) fn spawn(
+        &mut self,
+        parent: u32,
+        command: Command,
+        make: impl FnOnce(Pid, u32) -> SysResult<Program>,
+    ) -> SysResult<Pid> {
+        let (env, cwd, nice) = {
+            let p = self.table.get(parent);
+            let nice = match command.nice {
+                None => p.nice,
+                Some(n) if (i32::from(NICE_MIN)..=i32::from(NICE_MAX)).contains(&n) => n as i8,
+                Some(n) => {
+                    return Err(Error::new(
+                        Errno::EINVAL,
+                        format!("nice value {n} is out of range -20..=19"),
+                    ));
+                }
+            };
+            let env = if command.inherit_env {
+                p.env.clone()
+            } else {
+                self.empty_env.clone()
+            };
+            let cwd = match &command.cwd {
+                None => p.cwd.clone(),
+                Some(dir) => Rc::from(crate::path::resolve(&p.cwd, dir)?),
+            };
+            (env, cwd, nice)
+        };
+        let env = if command.env.is_empty() {
+            env
+        } else {
+            let mut env = env;
+            let vars = Rc::make_mut(&mut env);
+            for (key, value) in &command.env {
+                crate::path::check_env_name(key)?;
+                set_var(vars, key, value);
+            }
+            env
+        };
+        let pid = self.table.allocate_pid().ok_or_else(|| {
+            Error::new(
+                Errno::EAGAIN,
+                format!("all {} pids are in use", self.table.pid_max() - 1),
+            )
+        })?;
+        let params = TaskParams {
+            nice,
+            length: command.length,
+            tickets: command.tickets.unwrap_or(TaskParams::default().tickets),
+        };
+        let mut process = self.new_process(pid, command, env, cwd, nice, ProcState::Ready);
+        process.host_child = parent == INIT;
+        let slot = self.table.insert(process);
+        let program = match make(pid, slot) {
+            Ok(program) => program,
+            Err(e) => {
+                self.table.remove(slot, false);
+                return Err(e);
+            }
+        };
+        self.table.get_mut(slot).program = Some(program);
+        self.table.link_child(parent, slot);
+        let parent_pid = self.pid(parent);
+        self.publish(pid, EventKind::Spawned { parent: parent_pid });
+        self.policy.admit(TaskId(slot), &params, self.now);
+        self.policy.enqueue(TaskId(slot), Requeue::New, self.now);
+        Ok(pid)
+    }
+
+    /// Ends a process: it becomes a zombie, its children go to init, its parent learns.
+    /// The caller drops the program (the run loop, outside any borrow).
+    pub(crate) fn exit(&mut self, slot: u32, status: ExitStatus) -> Result<Option<Program>, Error> {
+        let state = self.table.get(slot).state;
+        if state == ProcState::Ready {
+            self.policy.dequeue(TaskId(slot));
+        }
+        self.transition(slot, ProcState::Zombie)?;
+        self.policy.retire(TaskId(slot));
+        let (pid, parent, program) = {
+            let p = self.table.get_mut(slot);
+            p.status = Some(status.clone());
+            p.compute_left = 0;
+            (p.pid, p.parent, p.program.take())
+        };
+        self.publish(pid, EventKind::Exited(status));
+        // Orphans go to init, which reaps the zombies among them at once.
+        loop {
+            let child = self.table.get(slot).first_child;
+            if child == NIL {
+                break;
+            }
+            self.table.unlink_child(child);
+            self.table.link_child(INIT, child);
+            self.publish(self.pid(child), EventKind::Reparented { to: Pid::INIT });
+            if self.table.get(child).is_zombie() {
+                self.reap(child, INIT);
+            }
+        }
+        if parent == INIT {
+            self.reap(slot, INIT);
+        } else {
+            self.table.move_to_zombies(slot);
+            let wakes = match self.table.get(parent).state {
+                ProcState::Waiting(WaitOn::Child(WaitFor::Any)) => true,
+                ProcState::Waiting(WaitOn::Child(WaitFor::Pid(p))) => p == pid,
+                _ => false,
+            };
+            if wakes {
+                self.make_ready(parent, Requeue::Woken)?;
+            }
+        }
+        Ok(program)
+    }
+
+    /// Removes a zombie for good; its CPU time is added to its parent's children's time.
+    pub(crate) fn reap(&mut self, slot: u32, by: u32) -> (Pid, ExitStatus) {
+        self.table.unlink_child(slot);
+        let host_child = self.table.get(slot).host_child;
+        let process = self.table.remove(slot, host_child);
+        let status = process
+            .status
+            .clone()
+            .expect("a zombie has an exit status");
+        {
+            let parent = self.table.get_mut(by);
+            parent.child_user += process.user + process.child_user;
+            parent.child_sys += process.sys + process.child_sys;
+        }
+        let by_pid = self.pid(by);
+        self.publish(process.pid, EventKind::Reaped { by: by_pid });
+        if host_child {
+            self.host_exited(process.pid, status.clone());
+        }
+        (process.pid, status)
+    }
+
+    fn host_exited(&mut self, pid: Pid, status: ExitStatus) {
+        match self.host_waiters.remove(&pid) {
+            Some(waiters) => {
+                self.table.release_pid(pid);
+                for waiter in waiters {
+                    // A waiter that gave up is no loss.
+                    let _ = waiter.send(Ok(status.clone()));
+                }
+            }
+            None => {
+                self.host_exits.insert(pid, status);
+            }
+        }
+    }
+
+    /// The status of a process the host spawned, once it has exited (taken once).
+    pub(crate) fn take_host_exit(&mut self, pid: Pid) -> SysResult<Option<ExitStatus>> {
+        if let Some(status) = self.host_exits.remove(&pid) {
+            self.table.release_pid(pid);
+            return Ok(Some(status));
+        }
+        match self.table.slot_of(pid) {
+            Some(slot) if self.table.get(slot).host_child => Ok(None),
+            _ => Err(Error::new(
+                Errno::ECHILD,
+                format!("pid {pid} is not a process the host spawned and has not collected"),
+            )),
+        }
+    }
+
+    /// Whether the host has an uncollected status for `pid`.
+    pub(crate) fn has_host_exit(&self, pid: Pid) -> bool {
+        self.host_exits.contains_key(&pid)
+    }
+
+    /// How many statuses the host has not collected.
+    pub(crate) fn uncollected_exits(&self) -> usize {
+        self.host_exits.len()
+    }
+
+    /// Answers `waiter` when the host-spawned process `pid` exits.
+    pub(crate) fn host_wait(&mut self, pid: Pid, waiter: Sender<SysResult<ExitStatus>>) {
+        match self.take_host_exit(pid) {
+            Ok(Some(status)) => {
+                let _ = waiter.send(Ok(status));
+            }
+            Ok(None) => self.host_waiters.entry(pid).or_default().push(waiter),
+            Err(e) => {
+                let _ = waiter.send(Err(e));
+            }
+        }
+    }
+
+    /// Finds a child of `parent` for `waitpid`: reaps and returns a zombie, or says
+    /// whether there is a child to wait for.
+    pub(crate) fn wait_child(
+        &mut self,
+        parent: u32,
+        target: WaitFor,
+    ) -> SysResult<Option<(Pid, ExitStatus)>> {
+        let child = match target {
+            WaitFor::Any => {
+                let first = self.table.get(parent).first_child;
+                if first == NIL {
+                    return Err(Error::new(Errno::ECHILD, "the process has no children"));
+                }
+                first
+            }
+            WaitFor::Pid(pid) => match self.table.slot_of(pid) {
+                Some(slot) if self.table.get(slot).parent == parent => slot,
+                _ => {
+                    return Err(Error::new(
+                        Errno::ECHILD,
+                        format!("pid {pid} is not a child of the calling process"),
+                    ));
+                }
+            },
+        };
+        if self.table.get(child).is_zombie() {
+            Ok(Some(self.reap(child, parent)))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Puts the running process to sleep until `until`.
+    pub(crate) fn add_timer(&mut self, slot: u32, until: Tick) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((until, self.timer_seq, slot)));
+    }
+
+    /// The tick of the earliest pending timer.
+    #[inline]
+    pub(crate) fn next_timer(&self) -> Option<Tick> {
+        self.timers.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    /// Wakes every sleeper whose time has come, in the order they went to sleep. Returns
+    /// whether any woke.
+    #[inline]
+    pub(crate) fn fire_timers(&mut self) -> Result<bool, Error> {
+        let mut any = false;
+        while let Some(&Reverse((at, _, slot))) = self.timers.peek() {
+            if at > self.now {
+                break;
+            }
+            self.timers.pop();
+            // A timer outlives a sleeper that was killed or stopped, or whose slot was
+            // reused: only a process still sleeping until exactly this tick wakes.
+            if self.slot_sleeps_until(slot, at) {
+                self.make_ready(slot, Requeue::Woken)?;
+                any = true;
+            }
+        }
+        Ok(any)
+    }
+
+    fn slot_sleeps_until(&self, slot: u32, at: Tick) -> bool {
+        self.table.try_get(slot).is_some_and(|p| {
+            p.state == ProcState::Waiting(WaitOn::Sleep { until: at })
+        })
+    }
+
+    /// Timers that still refer to a sleeping process.
+    pub(crate) fn live_timers(&self) -> usize {
+        self.timers
+            .iter()
+            .filter(|Reverse((at, _, slot))| self.slot_sleeps_until(*slot, *at))
+            .count()
+    }
+
+    /// A process's waker fired.
+    pub(crate) fn wake(&mut self, slot: u32) -> Result<(), Error> {
+        let Some(process) = self.table.try_get(slot) else {
+            return Ok(());
+        };
+        match process.state {
+            ProcState::Waiting(WaitOn::Event) => self.make_ready(slot, Requeue::Woken),
+            ProcState::Running => {
+                self.current_woken = true;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Delivers a signal with its default action.
+    pub(crate) fn signal(&mut self, pid: Pid, signal: Signal) -> Result<(), Error> {
+        let slot = self
+            .table
+            .slot_of(pid)
+            .ok_or_else(|| Error::new(Errno::ESRCH, format!("no process with pid {pid}")))?;
+        // Init, as on Linux, gets only the signals it handles: none.
+        if slot == INIT {
+            return Ok(());
+        }
+        let state = self.table.get(slot).state;
+        if state == ProcState::Zombie {
+            return Ok(());
+        }
+        match signal.default_action() {
+            DefaultAction::Ignore => Ok(()),
+            action @ (DefaultAction::Terminate | DefaultAction::Core) => {
+                let status = ExitStatus::Signaled {
+                    signal,
+                    core_dumped: action == DefaultAction::Core,
+                };
+                if let Some(program) = self.exit(slot, status)? {
+                    self.graveyard.push(program);
+                }
+                Ok(())
+            }
+            DefaultAction::Stop => {
+                if state == ProcState::Stopped {
+                    return Ok(());
+                }
+                if state == ProcState::Ready {
+                    self.policy.dequeue(TaskId(slot));
+                }
+                self.transition(slot, ProcState::Stopped)
+            }
+            DefaultAction::Continue => {
+                if state == ProcState::Stopped {
+                    self.make_ready(slot, Requeue::Woken)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Sets or replaces a variable, keeping the order variables were first set in.
+pub(crate) fn set_var(env: &mut Env, key: &str, value: &str) {
+    match env.iter_mut().find(|(k, _)| k == key) {
+        Some((_, v)) => *v = value.to_string(),
+        None => env.push((key.to_string(), value.to_string())),
+    }
+}

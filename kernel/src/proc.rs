@@ -1,0 +1,443 @@
+//! `Proc`: a process's view of the kernel. Every system call goes through it.
+
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use bitflags::bitflags;
+use vproc_ipc::Errno;
+use vproc_sched::{NICE_MAX, NICE_MIN, TaskId, Tick};
+
+use crate::core::{Core, set_var};
+use crate::process::{Action, Program};
+use crate::{Command, Error, ExitStatus, ExitValue, Pid, ProcInfo, SysResult, WaitFor};
+
+bitflags! {
+    /// Options of [`Proc::waitpid`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct WaitFlags: u32 {
+        /// Return at once (with `None`) when no child has exited yet.
+        const NOHANG = 1;
+    }
+}
+
+/// CPU time of a process, in ticks, as `times(2)` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Times {
+    /// Ticks spent computing.
+    pub user: Tick,
+    /// Ticks spent in system calls.
+    pub system: Tick,
+    /// User ticks of reaped children (and of their reaped children).
+    pub children_user: Tick,
+    /// System ticks of reaped children (and of their reaped children).
+    pub children_system: Tick,
+}
+
+/// The context a program runs in: its pid, and the system calls.
+///
+/// A program is an `async` function that takes a `Proc`. Calls that may block (`sleep`,
+/// `wait`, `yield_now`, `compute`) are `async` and are where other processes run; the rest
+/// return at once. Every call but [`pid`](Proc::pid) costs the kernel's syscall cost in
+/// ticks of system time.
+///
+/// A `Proc` belongs to its process and its kernel's thread: it is neither `Send` nor
+/// `Clone`.
+pub struct Proc {
+    core: Rc<RefCell<Core>>,
+    pid: Pid,
+    slot: u32,
+}
+
+impl Proc {
+    pub(crate) fn new(core: Rc<RefCell<Core>>, pid: Pid, slot: u32) -> Self {
+        Proc { core, pid, slot }
+    }
+
+    /// Runs a system call: charges its cost, then `f`.
+    #[inline]
+    fn syscall<R>(&self, f: impl FnOnce(&mut Core, u32) -> R) -> R {
+        let mut core = self.core.borrow_mut();
+        core.charge_syscall(self.slot);
+        f(&mut core, self.slot)
+    }
+
+    /// This process's id (`getpid`); free of charge.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The parent's id (`getppid`): 1 once the parent has exited and init adopted us.
+    pub fn getppid(&self) -> Pid {
+        self.syscall(|core, slot| {
+            let parent = core.table.get(slot).parent;
+            core.pid(parent)
+        })
+    }
+
+    /// The program name (`argv[0]`).
+    pub fn name(&self) -> String {
+        self.syscall(|core, slot| core.table.get(slot).name.to_string())
+    }
+
+    /// The arguments after the program name.
+    pub fn args(&self) -> Vec<String> {
+        self.syscall(|core, slot| core.table.get(slot).args.to_vec())
+    }
+
+    /// The clock, in ticks (`clock_gettime(CLOCK_MONOTONIC)`).
+    pub fn now(&self) -> Tick {
+        self.syscall(|core, _| core.now)
+    }
+
+    /// A pseudo-random number from the kernel's seeded generator: the same seed gives the
+    /// same numbers in the same schedule.
+    pub fn random(&self) -> u64 {
+        self.syscall(|core, _| core.next_random())
+    }
+
+    /// Starts a child running the registered program `command` names. ENOENT when no
+    /// program has that name; EINVAL for a bad nice value, directory or variable name;
+    /// EAGAIN when every pid is in use.
+    pub fn spawn(&self, command: Command) -> SysResult<Pid> {
+        let rc = self.core.clone();
+        self.syscall(|core, slot| {
+            let program = core.programs.get(&*command.program).cloned().ok_or_else(|| {
+                Error::new(
+                    Errno::ENOENT,
+                    format!("no program named '{}' is registered", command.program),
+                )
+            })?;
+            core.spawn(slot, command, move |pid, child| {
+                Ok(program(Proc::new(rc, pid, child)))
+            })
+        })
+    }
+
+    /// Starts a child running `program`; `command` gives its name, arguments and
+    /// environment.
+    pub fn spawn_fn<F, Fut>(&self, command: Command, program: F) -> SysResult<Pid>
+    where
+        F: FnOnce(Proc) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: ExitValue,
+    {
+        let rc = self.core.clone();
+        self.syscall(|core, slot| {
+            core.spawn(slot, command, move |pid, child| {
+                let proc = Proc::new(rc, pid, child);
+                Ok(program_of(program, proc))
+            })
+        })
+    }
+
+    /// Ends the process with `code` (its low 8 bits, as on Unix). The future never
+    /// completes: nothing after `.await` runs.
+    pub fn exit(&self, code: i32) -> Exit<'_> {
+        Exit {
+            proc: self,
+            code: code.exit_code(),
+        }
+    }
+
+    /// Waits for any child to exit, reaps it and returns its pid and status. ECHILD when
+    /// there are no children.
+    pub async fn wait(&self) -> SysResult<(Pid, ExitStatus)> {
+        let reaped = self.waitpid(WaitFor::Any, WaitFlags::empty()).await?;
+        Ok(reaped.expect("a blocking wait returns a child"))
+    }
+
+    /// Waits for a child (`target`) to exit, reaps it and returns its pid and status.
+    /// With [`WaitFlags::NOHANG`], returns `None` at once if it has not exited. ECHILD
+    /// when the target is not a child of this process (or there are no children).
+    pub fn waitpid(&self, target: WaitFor, flags: WaitFlags) -> WaitPid<'_> {
+        WaitPid {
+            proc: self,
+            target,
+            flags,
+            charged: false,
+        }
+    }
+
+    /// Gives the CPU to the next ready process (`sched_yield`).
+    pub fn yield_now(&self) -> YieldNow<'_> {
+        YieldNow {
+            proc: self,
+            done: false,
+        }
+    }
+
+    /// Blocks for `ticks` ticks of the clock; `sleep(0)` returns at once.
+    pub fn sleep(&self, ticks: Tick) -> Sleep<'_> {
+        Sleep {
+            proc: self,
+            ticks,
+            until: None,
+        }
+    }
+
+    /// A simulated CPU burst of `ticks` ticks of user time. The policy may preempt the
+    /// process at slice boundaries inside the burst; other processes then run, and the
+    /// burst goes on when the process is dispatched again.
+    pub fn compute(&self, ticks: Tick) -> Compute<'_> {
+        Compute {
+            proc: self,
+            ticks,
+            started: false,
+        }
+    }
+
+    /// The value of an environment variable.
+    pub fn getenv(&self, key: &str) -> Option<String> {
+        self.syscall(|core, slot| {
+            core.table
+                .get(slot)
+                .env
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    /// Sets an environment variable. EINVAL for an empty name or one with `=`.
+    pub fn setenv(&self, key: &str, value: &str) -> SysResult<()> {
+        crate::path::check_env_name(key)?;
+        self.syscall(|core, slot| {
+            set_var(Rc::make_mut(&mut core.table.get_mut(slot).env), key, value);
+            Ok(())
+        })
+    }
+
+    /// Removes an environment variable (no error if it was not set). EINVAL for an empty
+    /// name or one with `=`.
+    pub fn unsetenv(&self, key: &str) -> SysResult<()> {
+        crate::path::check_env_name(key)?;
+        self.syscall(|core, slot| {
+            let env = &mut core.table.get_mut(slot).env;
+            if env.iter().any(|(k, _)| k == key) {
+                Rc::make_mut(env).retain(|(k, _)| k != key);
+            }
+            Ok(())
+        })
+    }
+
+    /// The whole environment, in the order variables were set.
+    pub fn environ(&self) -> Vec<(String, String)> {
+        self.syscall(|core, slot| core.table.get(slot).env.to_vec())
+    }
+
+    /// The working directory.
+    pub fn getcwd(&self) -> String {
+        self.syscall(|core, slot| core.table.get(slot).cwd.to_string())
+    }
+
+    /// Changes the working directory (absolute, or relative to the current one); `.` and
+    /// `..` are resolved. ENOENT for an empty path.
+    pub fn chdir(&self, path: &str) -> SysResult<()> {
+        self.syscall(|core, slot| {
+            let process = core.table.get_mut(slot);
+            let dir = crate::path::resolve(&process.cwd, path)?;
+            process.cwd = Rc::from(dir);
+            Ok(())
+        })
+    }
+
+    /// Adds `increment` to the nice value, clamped to -20..=19 as Linux does, and returns
+    /// the new value.
+    pub fn nice(&self, increment: i32) -> SysResult<i32> {
+        let current = self.getpriority(None)?;
+        let new = current.saturating_add(increment);
+        self.setpriority(None, new)?;
+        self.getpriority(None)
+    }
+
+    /// The nice value of a process (`None`: this one). ESRCH for an unknown pid.
+    pub fn getpriority(&self, pid: Option<Pid>) -> SysResult<i32> {
+        self.syscall(|core, slot| {
+            let target = resolve_target(core, slot, pid)?;
+            Ok(i32::from(core.table.get(target).nice))
+        })
+    }
+
+    /// Sets the nice value of a process (`None`: this one), clamped to -20..=19 as
+    /// Linux's `setpriority` does. ESRCH for an unknown pid.
+    pub fn setpriority(&self, pid: Option<Pid>, nice: i32) -> SysResult<()> {
+        self.syscall(|core, slot| {
+            let target = resolve_target(core, slot, pid)?;
+            let nice = nice.clamp(i32::from(NICE_MIN), i32::from(NICE_MAX)) as i8;
+            core.table.get_mut(target).nice = nice;
+            let now = core.now;
+            core.policy.set_nice(TaskId(target), nice, now);
+            Ok(())
+        })
+    }
+
+    /// CPU time used by this process and its reaped children.
+    pub fn times(&self) -> Times {
+        self.syscall(|core, slot| {
+            let p = core.table.get(slot);
+            Times {
+                user: p.user,
+                system: p.sys,
+                children_user: p.child_user,
+                children_system: p.child_sys,
+            }
+        })
+    }
+
+    /// A snapshot of the process table, as `ps` shows it.
+    pub fn ps(&self) -> Vec<ProcInfo> {
+        self.syscall(|core, _| crate::ps::snapshot(core))
+    }
+
+    fn act(&self, action: Action) {
+        self.core.borrow_mut().action = action;
+    }
+}
+
+fn resolve_target(core: &Core, me: u32, pid: Option<Pid>) -> SysResult<u32> {
+    match pid {
+        None => Ok(me),
+        Some(pid) => core
+            .table
+            .slot_of(pid)
+            .ok_or_else(|| Error::new(Errno::ESRCH, format!("no process with pid {pid}"))),
+    }
+}
+
+/// Wraps a program closure into the future the kernel polls. The closure runs on the
+/// first poll, so spawning runs no program code.
+pub(crate) fn program_of<F, Fut>(program: F, proc: Proc) -> Program
+where
+    F: FnOnce(Proc) -> Fut + 'static,
+    Fut: Future + 'static,
+    Fut::Output: ExitValue,
+{
+    Box::pin(async move { program(proc).await.exit_code() })
+}
+
+/// The future of [`Proc::exit`].
+#[must_use = "the process exits only when this is awaited"]
+pub struct Exit<'a> {
+    proc: &'a Proc,
+    code: u8,
+}
+
+impl Future for Exit<'_> {
+    type Output = Infallible;
+
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Infallible> {
+        self.proc.act(Action::Exit(self.code));
+        Poll::Pending
+    }
+}
+
+/// The future of [`Proc::waitpid`].
+#[must_use = "nothing happens until this is awaited"]
+pub struct WaitPid<'a> {
+    proc: &'a Proc,
+    target: WaitFor,
+    flags: WaitFlags,
+    charged: bool,
+}
+
+impl Future for WaitPid<'_> {
+    type Output = SysResult<Option<(Pid, ExitStatus)>>;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut core = self.proc.core.borrow_mut();
+        let slot = self.proc.slot;
+        if !self.charged {
+            core.charge_syscall(slot);
+            self.charged = true;
+        }
+        match core.wait_child(slot, self.target) {
+            Ok(None) if !self.flags.contains(WaitFlags::NOHANG) => {
+                core.action = Action::Wait(self.target);
+                Poll::Pending
+            }
+            result => Poll::Ready(result),
+        }
+    }
+}
+
+/// The future of [`Proc::yield_now`].
+#[must_use = "nothing happens until this is awaited"]
+pub struct YieldNow<'a> {
+    proc: &'a Proc,
+    done: bool,
+}
+
+impl Future for YieldNow<'_> {
+    type Output = ();
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            return Poll::Ready(());
+        }
+        self.done = true;
+        let mut core = self.proc.core.borrow_mut();
+        core.charge_syscall(self.proc.slot);
+        core.action = Action::Yield;
+        Poll::Pending
+    }
+}
+
+/// The future of [`Proc::sleep`].
+#[must_use = "nothing happens until this is awaited"]
+pub struct Sleep<'a> {
+    proc: &'a Proc,
+    ticks: Tick,
+    until: Option<Tick>,
+}
+
+impl Future for Sleep<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        let mut core = self.proc.core.borrow_mut();
+        let until = match self.until {
+            Some(until) => until,
+            None => {
+                core.charge_syscall(self.proc.slot);
+                if self.ticks == 0 {
+                    return Poll::Ready(());
+                }
+                let until = core.now.saturating_add(self.ticks);
+                self.until = Some(until);
+                until
+            }
+        };
+        if core.now >= until {
+            return Poll::Ready(());
+        }
+        core.action = Action::Sleep(until);
+        Poll::Pending
+    }
+}
+
+/// The future of [`Proc::compute`].
+#[must_use = "nothing happens until this is awaited"]
+pub struct Compute<'a> {
+    proc: &'a Proc,
+    ticks: Tick,
+    started: bool,
+}
+
+impl Future for Compute<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        // The kernel runs the burst itself and polls again only once it is over.
+        if self.started || self.ticks == 0 {
+            return Poll::Ready(());
+        }
+        self.started = true;
+        self.proc.act(Action::Compute(self.ticks));
+        Poll::Pending
+    }
+}

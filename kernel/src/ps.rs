@@ -1,0 +1,151 @@
+//! Snapshots of the process table, and the two ways `ps` prints them.
+
+use std::fmt::{self, Write as _};
+
+use vproc_sched::Tick;
+
+use crate::core::Core;
+use crate::process::NIL;
+use crate::{ExitStatus, Pid, ProcState};
+
+/// One process in a snapshot of the table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcInfo {
+    /// Its id.
+    pub pid: Pid,
+    /// Its parent's id (0 for init).
+    pub ppid: Pid,
+    /// Program name.
+    pub name: String,
+    /// Arguments after the name.
+    pub args: Vec<String>,
+    /// State, with what it waits on.
+    pub state: ProcState,
+    /// Nice value.
+    pub nice: i8,
+    /// Tick it was created.
+    pub created: Tick,
+    /// Tick it first ran.
+    pub started: Option<Tick>,
+    /// Ticks computing.
+    pub user: Tick,
+    /// Ticks in system calls.
+    pub system: Tick,
+    /// Times it gave the CPU away (blocked or yielded).
+    pub voluntary_switches: u64,
+    /// Times it was preempted.
+    pub involuntary_switches: u64,
+    /// Exit status, for a zombie.
+    pub status: Option<ExitStatus>,
+}
+
+pub(crate) fn snapshot(core: &Core) -> Vec<ProcInfo> {
+    let mut list: Vec<ProcInfo> = core
+        .table
+        .iter()
+        .map(|(_, p)| ProcInfo {
+            pid: p.pid,
+            ppid: if p.parent == NIL {
+                Pid(0)
+            } else {
+                core.table.get(p.parent).pid
+            },
+            name: p.name.to_string(),
+            args: p.args.to_vec(),
+            state: p.state,
+            nice: p.nice,
+            created: p.created,
+            started: (p.started != Tick::MAX).then_some(p.started),
+            user: p.user,
+            system: p.sys,
+            voluntary_switches: p.voluntary,
+            involuntary_switches: p.involuntary,
+            status: p.status.clone(),
+        })
+        .collect();
+    list.sort_by_key(|p| p.pid);
+    list
+}
+
+impl ProcInfo {
+    /// The command line: name and arguments.
+    pub fn command_line(&self) -> String {
+        std::iter::once(self.name.as_str())
+            .chain(self.args.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A process list printed as a `ps`-style table.
+pub struct PsTable<'a>(pub &'a [ProcInfo]);
+
+impl fmt::Display for PsTable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:>6} {:>6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} COMMAND",
+            "PID", "PPID", "S", "NI", "USER", "SYS", "VCSW", "ICSW", "WCHAN"
+        )?;
+        for p in self.0 {
+            let wchan = match p.state {
+                ProcState::Waiting(on) => on.to_string(),
+                ProcState::Zombie => p
+                    .status
+                    .as_ref()
+                    .map_or_else(String::new, ExitStatus::to_string),
+                other => other.to_string(),
+            };
+            writeln!(
+                f,
+                "{:>6} {:>6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} {}",
+                p.pid,
+                p.ppid,
+                p.state.code(),
+                p.nice,
+                p.user,
+                p.system,
+                p.voluntary_switches,
+                p.involuntary_switches,
+                wchan,
+                p.command_line()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A process list printed as a tree, as `pstree -p` does.
+pub struct PsTree<'a>(pub &'a [ProcInfo]);
+
+impl fmt::Display for PsTree<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        for root in self.0.iter().filter(|p| !self.0.iter().any(|q| q.pid == p.ppid)) {
+            self.branch(&mut out, root, "", true, true);
+        }
+        f.write_str(&out)
+    }
+}
+
+impl PsTree<'_> {
+    fn branch(&self, out: &mut String, p: &ProcInfo, prefix: &str, last: bool, root: bool) {
+        let (joint, more) = match (root, last) {
+            (true, _) => ("", ""),
+            (false, true) => ("└─ ", "   "),
+            (false, false) => ("├─ ", "│  "),
+        };
+        let _ = writeln!(
+            out,
+            "{prefix}{joint}{}({}) [{}]",
+            p.command_line(),
+            p.pid,
+            p.state.code()
+        );
+        let children: Vec<&ProcInfo> = self.0.iter().filter(|c| c.ppid == p.pid).collect();
+        let inner = format!("{prefix}{more}");
+        for (i, child) in children.iter().enumerate() {
+            self.branch(out, child, &inner, i + 1 == children.len(), false);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The process table: slots, the pid index and the parent/child links.
+
+use crate::pid::PidAllocator;
+use crate::process::{NIL, Process};
+use crate::Pid;
+
+const PID_FREE: u32 = u32::MAX;
+/// A pid whose process is gone but whose status the host has not collected yet.
+const PID_HELD: u32 = u32::MAX - 1;
+
+/// Processes by slot (a dense index reused after reaping) and by pid.
+pub(crate) struct ProcessTable {
+    slots: Vec<Option<Process>>,
+    free: Vec<u32>,
+    by_pid: Vec<u32>,
+    pids: PidAllocator,
+    live: usize,
+}
+
+impl ProcessTable {
+    pub(crate) fn new(pid_max: u32) -> Self {
+        ProcessTable {
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_pid: Vec::new(),
+            pids: PidAllocator::new(pid_max),
+            live: 0,
+        }
+    }
+
+    /// Processes in the table, zombies included.
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+
+    pub(crate) fn pid_max(&self) -> u32 {
+        self.pids.pid_max()
+    }
+
+    /// The next free pid, or `None` when all are in use.
+    pub(crate) fn allocate_pid(&mut self) -> Option<Pid> {
+        let by_pid = &self.by_pid;
+        self.pids
+            .allocate(|pid| by_pid.get(pid as usize).is_some_and(|&s| s != PID_FREE))
+    }
+
+    /// Puts a process (with a pid from `allocate_pid`) in a free slot.
+    pub(crate) fn insert(&mut self, process: Process) -> u32 {
+        let pid = process.pid.0 as usize;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(process);
+                slot
+            }
+            None => {
+                self.slots.push(Some(process));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        if pid >= self.by_pid.len() {
+            self.by_pid.resize(pid + 1, PID_FREE);
+        }
+        self.by_pid[pid] = slot;
+        self.live += 1;
+        slot
+    }
+
+    /// Takes a process out; its pid becomes free, or stays held when `hold_pid`.
+    pub(crate) fn remove(&mut self, slot: u32, hold_pid: bool) -> Process {
+        let process = self.slots[slot as usize]
+            .take()
+            .expect("removing an empty slot");
+        self.by_pid[process.pid.0 as usize] = if hold_pid { PID_HELD } else { PID_FREE };
+        self.free.push(slot);
+        self.live -= 1;
+        process
+    }
+
+    /// Frees a pid held for the host.
+    pub(crate) fn release_pid(&mut self, pid: Pid) {
+        if let Some(entry) = self.by_pid.get_mut(pid.0 as usize)
+            && *entry == PID_HELD
+        {
+            *entry = PID_FREE;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn slot_of(&self, pid: Pid) -> Option<u32> {
+        match self.by_pid.get(pid.0 as usize) {
+            Some(&slot) if slot < PID_HELD => Some(slot),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, slot: u32) -> &Process {
+        self.slots[slot as usize]
+            .as_ref()
+            .expect("slot holds a process")
+    }
+
+    #[inline]
+    pub(crate) fn try_get(&self, slot: u32) -> Option<&Process> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self, slot: u32) -> &mut Process {
+        self.slots[slot as usize]
+            .as_mut()
+            .expect("slot holds a process")
+    }
+
+    /// Every process, by slot order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, &Process)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
+    }
+
+    /// Every slot in use, by slot order.
+    pub(crate) fn slots(&self) -> Vec<u32> {
+        self.iter().map(|(slot, _)| slot).collect()
+    }
+
+    /// Links a live `child` at the end of `parent`'s children.
+    pub(crate) fn link_child(&mut self, parent: u32, child: u32) {
+        let last = self.get(parent).last_child;
+        self.insert_after(parent, last, child);
+    }
+
+    /// Moves `child`, which just became a zombie, behind its parent's other zombies, so
+    /// zombies come first, in the order they exited.
+    pub(crate) fn move_to_zombies(&mut self, child: u32) {
+        let parent = self.get(child).parent;
+        self.unlink_child(child);
+        let last_zombie = self.get(parent).last_zombie;
+        self.insert_after(parent, last_zombie, child);
+        self.get_mut(parent).last_zombie = child;
+    }
+
+    fn insert_after(&mut self, parent: u32, prev: u32, child: u32) {
+        let next = if prev == NIL {
+            self.get(parent).first_child
+        } else {
+            self.get(prev).next_sibling
+        };
+        {
+            let c = self.get_mut(child);
+            c.parent = parent;
+            c.prev_sibling = prev;
+            c.next_sibling = next;
+        }
+        if prev == NIL {
+            self.get_mut(parent).first_child = child;
+        } else {
+            self.get_mut(prev).next_sibling = child;
+        }
+        if next == NIL {
+            self.get_mut(parent).last_child = child;
+        } else {
+            self.get_mut(next).prev_sibling = child;
+        }
+    }
+
+    /// Unlinks `child` from its parent's list of children.
+    pub(crate) fn unlink_child(&mut self, child: u32) {
+        let (parent, prev, next) = {
+            let c = self.get(child);
+            (c.parent, c.prev_sibling, c.next_sibling)
+        };
+        if parent == NIL {
+            return;
+        }
+        if prev == NIL {
+            self.get_mut(parent).first_child = next;
+        } else {
+            self.get_mut(prev).next_sibling = next;
+        }
+        if next == NIL {
+            self.get_mut(parent).last_child = prev;
+        } else {
+            self.get_mut(next).prev_sibling = prev;
+        }
+        {
+            let p = self.get_mut(parent);
+            if p.last_zombie == child {
+                p.last_zombie = prev;
+            }
+        }
+        let c = self.get_mut(child);
+        c.prev_sibling = NIL;
+        c.next_sibling = NIL;
+    }
+
+    /// The children of `parent`, zombies first.
+    pub(crate) fn children(&self, parent: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.get(parent).first_child;
+        std::iter::from_fn(move || {
+            if at == NIL {
+                return None;
+            }
+            let child = at;
+            at = self.get(at).next_sibling;
+            Some(child)
+        })
+    }
+}
