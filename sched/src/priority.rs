@@ -1,45 +1,75 @@
 //! The default policy: 40 nice levels, round-robin within a level, aging.
 
-use crate::lists::TaskLists;
 use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick, nice_level};
 
-const LEVELS: usize = 40;
+const LEVELS: u64 = 40;
+/// Buckets in the ring: a power of two above the 40 keys a queued task can be ahead of
+/// the current epoch.
+const RING: u64 = 64;
+const NIL: u32 = u32::MAX;
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Task {
-    /// Level given by the task's nice value.
+    prev: u32,
+    next: u32,
+    /// Level given by the nice value.
     base: u8,
-    /// When the task entered the list it is on (for aging).
-    since: Tick,
+    queued: bool,
+    /// While queued: nice level + the aging epoch it was queued in.
+    key: u64,
 }
+
+const IDLE: Task = Task {
+    prev: NIL,
+    next: NIL,
+    base: 20,
+    queued: false,
+    key: 0,
+};
+
+#[derive(Clone, Copy, Debug)]
+struct Ends {
+    head: u32,
+    tail: u32,
+}
+
+const EMPTY: Ends = Ends {
+    head: NIL,
+    tail: NIL,
+};
 
 /// Priority scheduling with round-robin inside each of the 40 nice levels, and aging.
 ///
-/// * Level 0 is nice -20, level 39 is nice 19. The first task of the most favoured
-///   non-empty level runs next; a bitmap of non-empty levels makes `pick_next` O(1)
-///   whatever the number of ready tasks.
-/// * Each dispatch gets a slice of `quantum` ticks; a task that used it up goes to the back
-///   of its level, so equal tasks share the CPU round-robin.
-/// * **Aging.** A ready task that has waited `aging_interval` ticks on its level without
-///   running moves up one level (to the back of it). When it runs, it drops back to the
-///   level of its nice value. Each move is O(1), and a task moves at most 39 times per
-///   wait, so aging adds amortized O(1) per operation.
-/// * **Bound.** With quantum Q, aging interval A and n ready tasks, a task that becomes
-///   ready at level b runs within `b·(A + Q) + (n − 1)·Q` ticks under any higher-priority
-///   load, provided the kernel calls `pick_next` at least every Q ticks (it does whenever
-///   the running process computes or blocks; see [`PriorityPolicy::wait_bound`]).
-/// * A task woken while a task of a less favoured level runs preempts it
-///   ([`Policy::should_preempt`]).
+/// * Level 0 is nice -20 (runs first), level 39 is nice 19.
+/// * **Aging.** Time is cut into epochs of `aging_interval` (A) ticks. A task queued in
+///   epoch e gets the key `level + e`; the ready task with the lowest key runs next, ties
+///   in the order they were queued. So a task that has waited k·A ticks competes as if it
+///   were k levels more favoured, and when it runs and queues again it is back at its own
+///   level. Tasks of one level queue FIFO, which makes a level round-robin.
+/// * **O(1).** Queued keys lie within 40 of the current epoch, so tasks sit in a ring of
+///   64 FIFO buckets with a bitmap of non-empty ones; tasks whose key fell behind the epoch
+///   are moved, a whole bucket at a time, to one FIFO of overdue tasks. `pick_next` is a
+///   bitmap scan and a pop, whatever the number of tasks.
+/// * **Bound.** With quantum Q and n ready tasks, a task that becomes ready at level b is
+///   overdue after at most (b + 1)·A ticks, and then at most n − 1 tasks run before it:
+///   it waits at most `(b + 1)·A + n·Q` ticks under any load, provided the kernel picks
+///   at least every Q ticks (it does while processes compute or block; see
+///   [`PriorityPolicy::wait_bound`]).
+/// * Without aging, the key is just the level: strict priority order.
+/// * A task that becomes ready while a task it would run ahead of is on the CPU preempts
+///   it ([`Policy::should_preempt`]).
 #[derive(Clone, Debug)]
 pub struct PriorityPolicy {
     quantum: Tick,
     aging_interval: Option<Tick>,
-    lists: TaskLists,
     tasks: Vec<Task>,
-    /// Bit `l` set when level `l` has a ready task.
-    nonempty: u64,
-    /// No head of any level below 0 can age before this tick.
-    next_aging: Tick,
+    buckets: [Ends; RING as usize],
+    /// Bit `k % 64` set when the bucket of key `k` is non-empty.
+    occupied: u64,
+    overdue: Ends,
+    /// The current aging epoch: keys below it are overdue.
+    epoch: u64,
+    ready: usize,
 }
 
 /// The default slice, in ticks.
@@ -59,15 +89,18 @@ impl PriorityPolicy {
         PriorityPolicy {
             quantum: quantum.max(1),
             aging_interval: Some(DEFAULT_AGING_INTERVAL),
-            lists: TaskLists::new(LEVELS),
             tasks: Vec::new(),
-            nonempty: 0,
-            next_aging: Tick::MAX,
+            buckets: [EMPTY; RING as usize],
+            occupied: 0,
+            overdue: EMPTY,
+            epoch: 0,
+            ready: 0,
         }
     }
 
     /// Sets the aging interval (at least 1 tick), or turns aging off with `None`, which
-    /// gives strict priority order (and lets a low-priority task starve).
+    /// gives strict priority order (and lets a low-priority task starve). Call it before
+    /// any task is queued.
     pub fn with_aging(mut self, interval: Option<Tick>) -> Self {
         self.aging_interval = interval.map(|a| a.max(1));
         self
@@ -84,72 +117,156 @@ impl PriorityPolicy {
     }
 
     /// The longest a task that becomes ready with nice value `nice` waits before it runs,
-    /// while `ready` tasks (itself included) are ready: `b·(A + Q) + (ready − 1)·Q` for
+    /// while at most `ready` tasks (itself included) are ready: `(b + 1)·A + ready·Q` for
     /// level b. `None` when aging is off (the wait is unbounded).
     pub fn wait_bound(&self, nice: i8, ready: usize) -> Option<Tick> {
         let aging = self.aging_interval?;
         let level = nice_level(nice) as Tick;
-        let others = ready.saturating_sub(1) as Tick;
-        Some(level * (aging + self.quantum) + others * self.quantum)
+        Some((level + 1) * aging + ready as Tick * self.quantum)
     }
 
-    /// The level a ready task is on now (its nice level, or better once aged).
+    /// The level a ready task competes at now: its nice level less the epochs it waited
+    /// (0 at best).
     pub fn effective_level(&self, task: TaskId) -> Option<usize> {
-        self.lists.list_of(task)
+        let t = self.tasks.get(task.index())?;
+        t.queued
+            .then(|| t.key.saturating_sub(self.epoch).min(LEVELS - 1) as usize)
     }
 
-    fn task(&mut self, task: TaskId) -> &mut Task {
+    fn epoch_of(&self, now: Tick) -> u64 {
+        match self.aging_interval {
+            Some(a) => now / a,
+            None => 0,
+        }
+    }
+
+    fn task_mut(&mut self, task: TaskId) -> &mut Task {
         let i = task.index();
         if i >= self.tasks.len() {
-            self.tasks.resize(i + 1, Task::default());
+            self.tasks.resize(i + 1, IDLE);
         }
         &mut self.tasks[i]
     }
 
+    /// Moves the buckets whose keys fell behind the epoch of `now` to the overdue FIFO,
+    /// lowest key first.
     #[inline]
-    fn push(&mut self, level: usize, task: TaskId, now: Tick) {
-        self.lists.push_back(level, task);
-        self.nonempty |= 1 << level;
-        self.tasks[task.index()].since = now;
-        if level > 0
-            && let Some(aging) = self.aging_interval
+    fn advance(&mut self, now: Tick) {
+        let epoch = self.epoch_of(now);
+        if epoch <= self.epoch {
+            return;
+        }
+        let behind = epoch - self.epoch;
+        let mut bits = self.occupied.rotate_right((self.epoch % RING) as u32);
+        if behind < RING {
+            bits &= (1u64 << behind) - 1;
+        }
+        while bits != 0 {
+            let offset = bits.trailing_zeros() as u64;
+            bits &= bits - 1;
+            let bucket = ((self.epoch + offset) % RING) as usize;
+            self.splice_overdue(bucket);
+        }
+        self.epoch = epoch;
+    }
+
+    fn splice_overdue(&mut self, bucket: usize) {
+        let ends = std::mem::replace(&mut self.buckets[bucket], EMPTY);
+        self.occupied &= !(1 << bucket);
+        if self.overdue.tail == NIL {
+            self.overdue = ends;
+        } else {
+            self.tasks[self.overdue.tail as usize].next = ends.head;
+            self.tasks[ends.head as usize].prev = self.overdue.tail;
+            self.overdue.tail = ends.tail;
+        }
+    }
+
+    /// The FIFO a queued key lives in: `None` for the overdue one, else its bucket.
+    #[inline]
+    fn bucket_of(&self, key: u64) -> Option<usize> {
+        (key >= self.epoch).then_some((key % RING) as usize)
+    }
+
+    #[inline]
+    fn ends_mut(&mut self, bucket: Option<usize>) -> &mut Ends {
+        match bucket {
+            Some(b) => &mut self.buckets[b],
+            None => &mut self.overdue,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, task: TaskId, now: Tick) {
+        self.advance(now);
+        let id = task.0;
+        let key = {
+            let epoch = self.epoch_of(now);
+            let t = self.task_mut(task);
+            debug_assert!(!t.queued, "task {id} queued twice");
+            t.key = u64::from(t.base) + epoch;
+            t.queued = true;
+            t.key
+        };
+        let bucket = (key % RING) as usize;
+        let tail = self.buckets[bucket].tail;
         {
-            self.next_aging = self.next_aging.min(now.saturating_add(aging));
+            let t = &mut self.tasks[id as usize];
+            t.prev = tail;
+            t.next = NIL;
         }
+        if tail == NIL {
+            self.buckets[bucket].head = id;
+        } else {
+            self.tasks[tail as usize].next = id;
+        }
+        self.buckets[bucket].tail = id;
+        self.occupied |= 1 << bucket;
+        self.ready += 1;
     }
 
+    /// Takes a queued task out of its FIFO.
     #[inline]
-    fn mark_if_empty(&mut self, level: usize) {
-        if self.lists.list_is_empty(level) {
-            self.nonempty &= !(1 << level);
+    fn unlink(&mut self, task: TaskId) {
+        let t = self.tasks[task.index()];
+        let bucket = self.bucket_of(t.key);
+        if t.prev == NIL {
+            self.ends_mut(bucket).head = t.next;
+        } else {
+            self.tasks[t.prev as usize].next = t.next;
         }
+        if t.next == NIL {
+            self.ends_mut(bucket).tail = t.prev;
+        } else {
+            self.tasks[t.next as usize].prev = t.prev;
+        }
+        if let Some(b) = bucket
+            && self.buckets[b].head == NIL
+        {
+            self.occupied &= !(1 << b);
+        }
+        let t = &mut self.tasks[task.index()];
+        t.queued = false;
+        t.prev = NIL;
+        t.next = NIL;
+        self.ready -= 1;
     }
 
-    /// Moves every task that waited a whole interval on its level up one level.
-    fn age(&mut self, now: Tick, aging: Tick) {
-        let mut next = Tick::MAX;
-        // Favoured levels first, so a task moves at most one level per sweep.
-        let mut levels = self.nonempty & !1;
-        while levels != 0 {
-            let level = levels.trailing_zeros() as usize;
-            levels &= levels - 1;
-            while let Some(head) = self.lists.front(level) {
-                let since = self.tasks[head.index()].since;
-                if since.saturating_add(aging) > now {
-                    next = next.min(since.saturating_add(aging));
-                    break;
-                }
-                self.lists.pop_front(level);
-                self.mark_if_empty(level);
-                self.lists.push_back(level - 1, head);
-                self.nonempty |= 1 << (level - 1);
-                self.tasks[head.index()].since = now;
-                if level > 1 {
-                    next = next.min(now.saturating_add(aging));
-                }
-            }
+    /// The ready task that runs next, without taking it.
+    #[inline]
+    fn peek(&self) -> Option<TaskId> {
+        if self.overdue.head != NIL {
+            return Some(TaskId(self.overdue.head));
         }
-        self.next_aging = next;
+        if self.occupied == 0 {
+            return None;
+        }
+        let offset = self
+            .occupied
+            .rotate_right((self.epoch % RING) as u32)
+            .trailing_zeros() as u64;
+        let bucket = ((self.epoch + offset) % RING) as usize;
+        Some(TaskId(self.buckets[bucket].head))
     }
 }
 
@@ -159,32 +276,23 @@ impl Policy for PriorityPolicy {
     }
 
     fn admit(&mut self, task: TaskId, params: &TaskParams, _now: Tick) {
-        *self.task(task) = Task {
+        *self.task_mut(task) = Task {
             base: nice_level(params.nice) as u8,
-            since: 0,
+            ..IDLE
         };
     }
 
     #[inline]
     fn enqueue(&mut self, task: TaskId, _why: Requeue, now: Tick) {
-        let level = self.task(task).base as usize;
-        self.push(level, task, now);
+        self.push(task, now);
     }
 
     #[inline]
     fn pick_next(&mut self, now: Tick) -> Option<TaskId> {
-        if now >= self.next_aging
-            && let Some(aging) = self.aging_interval
-        {
-            self.age(now, aging);
-        }
-        if self.nonempty == 0 {
-            return None;
-        }
-        let level = self.nonempty.trailing_zeros() as usize;
-        let task = self.lists.pop_front(level);
-        self.mark_if_empty(level);
-        task
+        self.advance(now);
+        let task = self.peek()?;
+        self.unlink(task);
+        Some(task)
     }
 
     #[inline]
@@ -196,17 +304,19 @@ impl Policy for PriorityPolicy {
     fn charge(&mut self, _task: TaskId, _ran: Tick, _now: Tick) {}
 
     fn dequeue(&mut self, task: TaskId) {
-        if let Some(level) = self.lists.remove(task) {
-            self.mark_if_empty(level);
+        if self.tasks.get(task.index()).is_some_and(|t| t.queued) {
+            self.unlink(task);
         }
     }
 
     fn set_nice(&mut self, task: TaskId, nice: i8, now: Tick) {
-        let base = nice_level(nice);
-        self.task(task).base = base as u8;
-        if let Some(level) = self.lists.remove(task) {
-            self.mark_if_empty(level);
-            self.push(base, task, now);
+        let queued = self.tasks.get(task.index()).is_some_and(|t| t.queued);
+        if queued {
+            self.unlink(task);
+        }
+        self.task_mut(task).base = nice_level(nice) as u8;
+        if queued {
+            self.push(task, now);
         }
     }
 
@@ -214,20 +324,21 @@ impl Policy for PriorityPolicy {
         self.dequeue(task);
     }
 
-    fn should_preempt(&self, running: TaskId, _now: Tick) -> bool {
-        if self.nonempty == 0 {
+    fn should_preempt(&self, running: TaskId, now: Tick) -> bool {
+        let Some(best) = self.peek() else {
             return false;
-        }
-        let best = self.nonempty.trailing_zeros() as usize;
+        };
         let base = self
             .tasks
             .get(running.index())
-            .map_or(0, |t| t.base as usize);
-        best < base
+            .map_or(0, |t| u64::from(t.base));
+        let best = &self.tasks[best.index()];
+        // Would the best ready task run ahead of the running one, were it to queue now?
+        best.key < base + self.epoch_of(now).max(self.epoch)
     }
 
     fn ready_len(&self) -> usize {
-        self.lists.len()
+        self.ready
     }
 }
 
@@ -296,9 +407,9 @@ mod tests {
             p.enqueue(hog, Requeue::Preempted, now);
         }
         let waited = first_run.unwrap();
-        // 39 promotions of 100 ticks each reach level 0 at tick 3900, behind the hog that
-        // was re-queued at that same tick; the hog's slice ends at 3910.
-        assert_eq!(waited, 3910);
+        // Its key is 39; the hog's key is its epoch, which reaches 39 at tick 3900, when
+        // the hog queues behind it.
+        assert_eq!(waited, 3900);
         assert!(waited <= p.wait_bound(19, 2).unwrap());
         // Once it ran it drops back to nice 19's level.
         p.enqueue(low, Requeue::Preempted, now);
@@ -319,41 +430,28 @@ mod tests {
         assert!(p.should_preempt(running, 0));
     }
 
-    /// A naive reference: scan every ready task, age by elapsed intervals, stable order.
+    /// A naive reference: every ready task has key = level + epoch it was queued in;
+    /// the lowest (key, order queued) runs.
     #[derive(Debug, Default)]
     struct Model {
-        base: Vec<usize>,
-        /// (task, level, since, seq) of ready tasks.
-        ready: Vec<(u32, usize, Tick, u64)>,
+        base: Vec<u64>,
+        /// (task, key, seq) of ready tasks.
+        ready: Vec<(u32, u64, u64)>,
         seq: u64,
     }
 
     impl Model {
-        fn push(&mut self, t: u32, level: usize, now: Tick) {
+        fn push(&mut self, t: u32, now: Tick, aging: Tick) {
             self.seq += 1;
-            self.ready.push((t, level, now, self.seq));
-        }
-        fn age(&mut self, now: Tick, aging: Tick) {
-            // Favoured levels first, one level per sweep, FIFO within a level.
-            for level in 1..LEVELS {
-                let mut movers: Vec<usize> = (0..self.ready.len())
-                    .filter(|&i| self.ready[i].1 == level && self.ready[i].2 + aging <= now)
-                    .collect();
-                movers.sort_by_key(|&i| self.ready[i].3);
-                for i in movers {
-                    self.seq += 1;
-                    self.ready[i].1 = level - 1;
-                    self.ready[i].2 = now;
-                    self.ready[i].3 = self.seq;
-                }
-            }
+            let key = self.base[t as usize] + now / aging;
+            self.ready.push((t, key, self.seq));
         }
         fn pick(&mut self) -> Option<u32> {
             let best = self
                 .ready
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, r)| (r.1, r.3))?
+                .min_by_key(|(_, r)| (r.1, r.2))?
                 .0;
             Some(self.ready.remove(best).0)
         }
@@ -376,6 +474,7 @@ mod tests {
             (0..12u32, -20..20i8).prop_map(|(t, n)| Op::Nice(t, n)),
             (0..12u32).prop_map(Op::Dequeue),
             (0..60 as Tick).prop_map(Op::Advance),
+            (0..5000 as Tick).prop_map(Op::Advance),
         ]
     }
 
@@ -386,12 +485,15 @@ mod tests {
             nices in proptest::collection::vec(-20..20i8, 12),
             ops in proptest::collection::vec(op(), 0..300),
             aging in 1..50 as Tick,
+            strict in any::<bool>(),
         ) {
-            let mut p = PriorityPolicy::new(10).with_aging(Some(aging));
+            let mut p = PriorityPolicy::new(10).with_aging((!strict).then_some(aging));
+            // Strict priority is aging with an interval longer than any run.
+            let aging = if strict { Tick::MAX } else { aging };
             let mut m = Model::default();
             for (i, &n) in nices.iter().enumerate() {
                 p.admit(TaskId(i as u32), &TaskParams::with_nice(n), 0);
-                m.base.push(nice_level(n));
+                m.base.push(nice_level(n) as u64);
             }
             let mut now = 0;
             for op in ops {
@@ -399,21 +501,18 @@ mod tests {
                     Op::Enqueue(t) => {
                         if !m.ready.iter().any(|r| r.0 == t) {
                             p.enqueue(TaskId(t), Requeue::Woken, now);
-                            let level = m.base[t as usize];
-                            m.push(t, level, now);
+                            m.push(t, now, aging);
                         }
                     }
                     Op::Pick => {
-                        // The policy ages lazily at pick time; so does the model.
-                        m.age(now, aging);
                         prop_assert_eq!(p.pick_next(now).map(|t| t.0), m.pick());
                     }
                     Op::Nice(t, n) => {
                         p.set_nice(TaskId(t), n, now);
-                        m.base[t as usize] = nice_level(n);
+                        m.base[t as usize] = nice_level(n) as u64;
                         if let Some(i) = m.ready.iter().position(|r| r.0 == t) {
                             m.ready.remove(i);
-                            m.push(t, nice_level(n), now);
+                            m.push(t, now, aging);
                         }
                     }
                     Op::Dequeue(t) => {
