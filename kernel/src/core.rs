@@ -75,7 +75,10 @@ impl Core {
             root: Rc::from("/"),
             rng: seed,
         };
-        let pid = core.table.allocate_pid().expect("pid 1 is free in a new table");
+        let pid = core
+            .table
+            .allocate_pid()
+            .expect("pid 1 is free in a new table");
         let init = core.new_process(
             pid,
             Command::new("init"),
@@ -90,6 +93,7 @@ impl Core {
         core
     }
 
+    #[inline(always)]
     fn new_process(
         &self,
         pid: Pid,
@@ -111,6 +115,7 @@ impl Core {
             nice,
             host_child: false,
             compute_left: 0,
+            wake_at: 0,
             created: self.now,
             started: Tick::MAX,
             user: 0,
@@ -130,26 +135,32 @@ impl Core {
 
     #[inline]
     pub(crate) fn publish(&mut self, pid: Pid, kind: EventKind) {
-        let tick = self.now;
-        self.events.publish(Event { tick, pid, kind });
+        if self.events.is_active() {
+            let tick = self.now;
+            self.events.publish(Event { tick, pid, kind });
+        }
     }
 
     /// The one place a process changes state: checks the move, applies it, publishes it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn transition(&mut self, slot: u32, to: ProcState) -> Result<(), Error> {
         let process = self.table.get_mut(slot);
         let from = process.state;
         if !from.can_become(to) {
-            return Err(Error::IllegalTransition {
-                pid: process.pid,
-                from,
-                to,
-            });
+            return Err(illegal(process.pid, from, to));
         }
         process.state = to;
-        let pid = process.pid;
-        self.publish(pid, EventKind::Transition { from, to });
+        if self.events.is_active() {
+            let pid = process.pid;
+            self.publish_transition(pid, from, to);
+        }
         Ok(())
+    }
+
+    #[inline(never)]
+    fn publish_transition(&mut self, pid: Pid, from: ProcState, to: ProcState) {
+        let tick = self.now;
+        self.events.publish_transition(tick, pid, from, to);
     }
 
     /// Makes a process ready and hands it to the policy.
@@ -189,6 +200,7 @@ impl Core {
     }
 
     /// Creates a process running `make(proc)`, as a child of `parent` (init for the host).
+    #[inline]
     pub(crate) fn spawn(
         &mut self,
         parent: u32,
@@ -270,11 +282,13 @@ impl Core {
         self.policy.retire(TaskId(slot));
         let (pid, parent, program) = {
             let p = self.table.get_mut(slot);
-            p.status = Some(status.clone());
             p.compute_left = 0;
             (p.pid, p.parent, p.program.take())
         };
-        self.publish(pid, EventKind::Exited(status));
+        if self.events.is_active() {
+            self.publish(pid, EventKind::Exited(status.clone()));
+        }
+        self.table.get_mut(slot).status = Some(status);
         // Orphans go to init, which reaps the zombies among them at once.
         loop {
             let child = self.table.get(slot).first_child;
@@ -307,23 +321,31 @@ impl Core {
     /// Removes a zombie for good; its CPU time is added to its parent's children's time.
     pub(crate) fn reap(&mut self, slot: u32, by: u32) -> (Pid, ExitStatus) {
         self.table.unlink_child(slot);
-        let host_child = self.table.get(slot).host_child;
-        let process = self.table.remove(slot, host_child);
-        let status = process
-            .status
-            .clone()
-            .expect("a zombie has an exit status");
+        let (pid, host_child, status, user, sys) = {
+            let p = self.table.get_mut(slot);
+            let status = p.status.take().expect("a zombie has an exit status");
+            (
+                p.pid,
+                p.host_child,
+                status,
+                p.user + p.child_user,
+                p.sys + p.child_sys,
+            )
+        };
+        self.table.remove(slot, host_child);
         {
             let parent = self.table.get_mut(by);
-            parent.child_user += process.user + process.child_user;
-            parent.child_sys += process.sys + process.child_sys;
+            parent.child_user += user;
+            parent.child_sys += sys;
         }
-        let by_pid = self.pid(by);
-        self.publish(process.pid, EventKind::Reaped { by: by_pid });
+        if self.events.is_active() {
+            let by_pid = self.pid(by);
+            self.publish(pid, EventKind::Reaped { by: by_pid });
+        }
         if host_child {
-            self.host_exited(process.pid, status.clone());
+            self.host_exited(pid, status.clone());
         }
-        (process.pid, status)
+        (pid, status)
     }
 
     fn host_exited(&mut self, pid: Pid, status: ExitStatus) {
@@ -413,6 +435,7 @@ impl Core {
 
     /// Puts the running process to sleep until `until`.
     pub(crate) fn add_timer(&mut self, slot: u32, until: Tick) {
+        self.table.get_mut(slot).wake_at = until;
         self.timer_seq += 1;
         self.timers.push(Reverse((until, self.timer_seq, slot)));
     }
@@ -444,9 +467,9 @@ impl Core {
     }
 
     fn slot_sleeps_until(&self, slot: u32, at: Tick) -> bool {
-        self.table.try_get(slot).is_some_and(|p| {
-            p.state == ProcState::Waiting(WaitOn::Sleep { until: at })
-        })
+        self.table
+            .try_get(slot)
+            .is_some_and(|p| p.state == ProcState::Waiting(WaitOn::Sleep) && p.wake_at == at)
     }
 
     /// Timers that still refer to a sleeping process.
@@ -515,6 +538,11 @@ impl Core {
             }
         }
     }
+}
+
+#[cold]
+fn illegal(pid: Pid, from: ProcState, to: ProcState) -> Error {
+    Error::IllegalTransition { pid, from, to }
 }
 
 /// Sets or replaces a variable, keeping the order variables were first set in.

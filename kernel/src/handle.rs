@@ -10,7 +10,7 @@ use crossbeam_utils::sync::Unparker;
 use parking_lot::Mutex;
 use vproc_ipc::{Errno, Signal};
 
-use crate::{Command, Error, ExitStatus, ExitValue, Pid, ProcInfo, Proc, SysResult};
+use crate::{Command, Error, ExitStatus, ExitValue, Pid, Proc, ProcInfo, SysResult};
 
 /// A program sent from another thread: the closure crosses threads, its future does not.
 pub(crate) type SendProgram = Box<dyn FnOnce(Proc) -> crate::process::Program + Send>;

@@ -17,11 +17,11 @@ use vproc_sched::{Policy, PriorityPolicy, Requeue, TaskId, Tick};
 use crate::core::{Core, INIT, Registered};
 use crate::event::{Event, Subscriber};
 use crate::handle::{Injected, Shared};
-use crate::process::{Action, NIL};
 use crate::proc::program_of;
+use crate::process::{Action, NIL};
 use crate::{
-    Command, DeadlockReport, Error, ExitStatus, ExitValue, KernelHandle, Pid, ProcInfo,
-    ProcState, Proc, SysResult, WaitOn, waker,
+    Command, DeadlockReport, Error, ExitStatus, ExitValue, KernelHandle, Pid, Proc, ProcInfo,
+    ProcState, SysResult, WaitOn, waker,
 };
 
 static NEXT_KERNEL_ID: AtomicU32 = AtomicU32::new(1);
@@ -210,7 +210,10 @@ impl Kernel {
             let program = program.clone();
             program_of(move |proc| program(proc), proc)
         });
-        self.core.borrow_mut().programs.insert(name.into(), registered);
+        self.core
+            .borrow_mut()
+            .programs
+            .insert(name.into(), registered);
     }
 
     /// Spawns a registered program as a child of init. Its status waits for the host in
@@ -246,12 +249,16 @@ impl Kernel {
                 Ok(program(Proc::new(rc, pid, slot)))
             }),
             None => {
-                let registered = core.programs.get(&*command.program).cloned().ok_or_else(|| {
-                    Error::new(
-                        Errno::ENOENT,
-                        format!("no program named '{}' is registered", command.program),
-                    )
-                })?;
+                let registered =
+                    core.programs
+                        .get(&*command.program)
+                        .cloned()
+                        .ok_or_else(|| {
+                            Error::new(
+                                Errno::ENOENT,
+                                format!("no program named '{}' is registered", command.program),
+                            )
+                        })?;
                 core.spawn(INIT, command, move |pid, slot| {
                     Ok(registered(Proc::new(rc, pid, slot)))
                 })
@@ -301,7 +308,7 @@ impl Kernel {
 
     /// The most recent events, oldest first (as many as the ring keeps).
     pub fn recent_events(&self) -> Vec<Event> {
-        self.core.borrow().events.recent().cloned().collect()
+        self.core.borrow().events.recent()
     }
 
     /// What the kernel holds now.
@@ -309,7 +316,11 @@ impl Kernel {
         let core = self.core.borrow();
         LiveObjects {
             processes: core.table.len(),
-            programs: core.table.iter().filter(|(_, p)| p.program.is_some()).count(),
+            programs: core
+                .table
+                .iter()
+                .filter(|(_, p)| p.program.is_some())
+                .count(),
             timers: core.live_timers(),
             ready: core.policy.ready_len(),
             uncollected_exits: core.uncollected_exits(),
@@ -328,7 +339,10 @@ impl Kernel {
         {
             let core = self.core.borrow();
             if core.table.slot_of(pid).is_none() && !core.has_host_exit(pid) {
-                return Err(Error::new(Errno::ESRCH, format!("no process with pid {pid}")));
+                return Err(Error::new(
+                    Errno::ESRCH,
+                    format!("no process with pid {pid}"),
+                ));
             }
         }
         self.run_loop(Limit::Pid(pid))
@@ -454,8 +468,15 @@ impl Kernel {
     }
 
     /// Drops the programs of killed processes, outside any borrow of the kernel.
+    #[inline]
     fn bury(&mut self) {
-        let dead = std::mem::take(&mut self.core.borrow_mut().graveyard);
+        let dead = {
+            let mut core = self.core.borrow_mut();
+            if core.graveyard.is_empty() {
+                return;
+            }
+            std::mem::take(&mut core.graveyard)
+        };
         drop(dead);
     }
 
@@ -523,7 +544,7 @@ impl Kernel {
                     core.make_ready(slot, Requeue::Yielded)?;
                 }
                 Action::Sleep(until) => {
-                    block(core, slot, WaitOn::Sleep { until })?;
+                    block(core, slot, WaitOn::Sleep)?;
                     core.add_timer(slot, until);
                 }
                 Action::Wait(target) => block(core, slot, WaitOn::Child(target))?,
@@ -564,8 +585,8 @@ fn run_burst(core: &mut Core, slot: u32, until: Tick) -> Result<bool, Error> {
         if left == 0 {
             return Ok(true);
         }
-        let woken_better = core.woke_during_dispatch
-            && core.policy.should_preempt(TaskId(slot), core.now);
+        let woken_better =
+            core.woke_during_dispatch && core.policy.should_preempt(TaskId(slot), core.now);
         if core.slice_left == 0 || core.now >= until || woken_better {
             core.table.get_mut(slot).involuntary += 1;
             end_dispatch(core, slot);

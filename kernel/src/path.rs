@@ -16,7 +16,10 @@ pub(crate) fn resolve(cwd: &str, path: &str) -> SysResult<String> {
     if path.len() >= PATH_MAX {
         return Err(Error::new(
             Errno::ENAMETOOLONG,
-            format!("the path is {} bytes long; the limit is {PATH_MAX}", path.len()),
+            format!(
+                "the path is {} bytes long; the limit is {PATH_MAX}",
+                path.len()
+            ),
         ));
     }
     if path.contains('\0') {
@@ -62,7 +65,10 @@ mod tests {
     #[test]
     fn resolves_like_a_shell() {
         assert_eq!(resolve("/home/ann", "src").unwrap(), "/home/ann/src");
-        assert_eq!(resolve("/home/ann", "../bob/./x//y").unwrap(), "/home/bob/x/y");
+        assert_eq!(
+            resolve("/home/ann", "../bob/./x//y").unwrap(),
+            "/home/bob/x/y"
+        );
         assert_eq!(resolve("/home", "/../..").unwrap(), "/");
         assert_eq!(resolve("/", ".").unwrap(), "/");
         assert_eq!(resolve("/", "").unwrap_err().errno(), Errno::ENOENT);

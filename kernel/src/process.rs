@@ -56,6 +56,8 @@ pub(crate) struct Process {
     pub host_child: bool,
     /// Ticks left of the CPU burst in progress.
     pub compute_left: Tick,
+    /// The tick a sleeping process wakes at.
+    pub wake_at: Tick,
     pub created: Tick,
     /// First dispatch, or `Tick::MAX` before it.
     pub started: Tick,
@@ -78,5 +80,19 @@ pub(crate) struct Process {
 impl Process {
     pub(crate) fn is_zombie(&self) -> bool {
         self.state == ProcState::Zombie
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        eprintln!(
+            "Process {} Option<Process> {} Command {} ExitStatus {}",
+            std::mem::size_of::<super::Process>(),
+            std::mem::size_of::<Option<super::Process>>(),
+            std::mem::size_of::<crate::Command>(),
+            std::mem::size_of::<crate::ExitStatus>()
+        );
     }
 }

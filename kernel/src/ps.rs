@@ -6,7 +6,7 @@ use vproc_sched::Tick;
 
 use crate::core::Core;
 use crate::process::NIL;
-use crate::{ExitStatus, Pid, ProcState};
+use crate::{ExitStatus, Pid, ProcState, WaitOn};
 
 /// One process in a snapshot of the table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub struct ProcInfo {
     pub args: Vec<String>,
     /// State, with what it waits on.
     pub state: ProcState,
+    /// For a sleeping process, the tick it wakes at.
+    pub wake_at: Option<Tick>,
     /// Nice value.
     pub nice: i8,
     /// Tick it was created.
@@ -53,6 +55,7 @@ pub(crate) fn snapshot(core: &Core) -> Vec<ProcInfo> {
             name: p.name.to_string(),
             args: p.args.to_vec(),
             state: p.state,
+            wake_at: (p.state == ProcState::Waiting(WaitOn::Sleep)).then_some(p.wake_at),
             nice: p.nice,
             created: p.created,
             started: (p.started != Tick::MAX).then_some(p.started),
@@ -89,6 +92,10 @@ impl fmt::Display for PsTable<'_> {
         )?;
         for p in self.0 {
             let wchan = match p.state {
+                ProcState::Waiting(WaitOn::Sleep) => match p.wake_at {
+                    Some(at) => format!("sleep until {at}"),
+                    None => "sleep".to_string(),
+                },
                 ProcState::Waiting(on) => on.to_string(),
                 ProcState::Zombie => p
                     .status
@@ -121,7 +128,11 @@ pub struct PsTree<'a>(pub &'a [ProcInfo]);
 impl fmt::Display for PsTree<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::new();
-        for root in self.0.iter().filter(|p| !self.0.iter().any(|q| q.pid == p.ppid)) {
+        for root in self
+            .0
+            .iter()
+            .filter(|p| !self.0.iter().any(|q| q.pid == p.ppid))
+        {
             self.branch(&mut out, root, "", true, true);
         }
         f.write_str(&out)

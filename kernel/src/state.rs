@@ -2,18 +2,13 @@
 
 use std::fmt;
 
-use vproc_sched::Tick;
-
 use crate::Pid;
 
 /// What a waiting process waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WaitOn {
-    /// The clock to reach a tick (`sleep`).
-    Sleep {
-        /// The tick it wakes at.
-        until: Tick,
-    },
+    /// The clock to reach a tick (`sleep`; `ProcInfo::wake_at` says which).
+    Sleep,
     /// A child to change state (`wait`, `waitpid`).
     Child(WaitFor),
     /// An object outside the kernel's own calls (a pipe, a queue, any future) to wake it.
@@ -80,7 +75,7 @@ impl ProcState {
 impl fmt::Display for WaitOn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WaitOn::Sleep { until } => write!(f, "sleep until tick {until}"),
+            WaitOn::Sleep => f.write_str("sleep"),
             WaitOn::Child(WaitFor::Any) => f.write_str("any child"),
             WaitOn::Child(WaitFor::Pid(pid)) => write!(f, "child {pid}"),
             WaitOn::Event => f.write_str("event"),
@@ -106,6 +101,12 @@ mod tests {
     use ProcState::*;
 
     const ALL: [ProcState; 5] = [Ready, Running, Waiting(WaitOn::Event), Stopped, Zombie];
+
+    #[test]
+    fn a_state_fits_in_a_register() {
+        // The scheduler writes states on every switch; keep them one word.
+        assert_eq!(std::mem::size_of::<ProcState>(), 8);
+    }
 
     #[test]
     fn zombie_is_final_and_running_needs_ready() {

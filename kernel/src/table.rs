@@ -1,8 +1,8 @@
 //! The process table: slots, the pid index and the parent/child links.
 
+use crate::Pid;
 use crate::pid::PidAllocator;
 use crate::process::{NIL, Process};
-use crate::Pid;
 
 const PID_FREE: u32 = u32::MAX;
 /// A pid whose process is gone but whose status the host has not collected yet.
@@ -45,6 +45,7 @@ impl ProcessTable {
     }
 
     /// Puts a process (with a pid from `allocate_pid`) in a free slot.
+    #[inline(always)]
     pub(crate) fn insert(&mut self, process: Process) -> u32 {
         let pid = process.pid.0 as usize;
         let slot = match self.free.pop() {
@@ -65,15 +66,13 @@ impl ProcessTable {
         slot
     }
 
-    /// Takes a process out; its pid becomes free, or stays held when `hold_pid`.
-    pub(crate) fn remove(&mut self, slot: u32, hold_pid: bool) -> Process {
-        let process = self.slots[slot as usize]
-            .take()
-            .expect("removing an empty slot");
-        self.by_pid[process.pid.0 as usize] = if hold_pid { PID_HELD } else { PID_FREE };
+    /// Drops a process in place; its pid becomes free, or stays held when `hold_pid`.
+    pub(crate) fn remove(&mut self, slot: u32, hold_pid: bool) {
+        let pid = self.get(slot).pid;
+        self.by_pid[pid.0 as usize] = if hold_pid { PID_HELD } else { PID_FREE };
+        self.slots[slot as usize] = None;
         self.free.push(slot);
         self.live -= 1;
-        process
     }
 
     /// Frees a pid held for the host.

@@ -69,6 +69,8 @@ pub struct PriorityPolicy {
     overdue: Ends,
     /// The current aging epoch: keys below it are overdue.
     epoch: u64,
+    /// The first tick of the next epoch (`Tick::MAX` without aging).
+    next_epoch_at: Tick,
     ready: usize,
 }
 
@@ -94,6 +96,7 @@ impl PriorityPolicy {
             occupied: 0,
             overdue: EMPTY,
             epoch: 0,
+            next_epoch_at: DEFAULT_AGING_INTERVAL,
             ready: 0,
         }
     }
@@ -103,6 +106,7 @@ impl PriorityPolicy {
     /// any task is queued.
     pub fn with_aging(mut self, interval: Option<Tick>) -> Self {
         self.aging_interval = interval.map(|a| a.max(1));
+        self.next_epoch_at = self.aging_interval.unwrap_or(Tick::MAX);
         self
     }
 
@@ -140,6 +144,7 @@ impl PriorityPolicy {
         }
     }
 
+    #[inline]
     fn task_mut(&mut self, task: TaskId) -> &mut Task {
         let i = task.index();
         if i >= self.tasks.len() {
@@ -152,10 +157,19 @@ impl PriorityPolicy {
     /// lowest key first.
     #[inline]
     fn advance(&mut self, now: Tick) {
-        let epoch = self.epoch_of(now);
-        if epoch <= self.epoch {
+        if now < self.next_epoch_at {
             return;
         }
+        self.advance_to(now);
+    }
+
+    #[cold]
+    fn advance_to(&mut self, now: Tick) {
+        let epoch = self.epoch_of(now);
+        let Some(aging) = self.aging_interval else {
+            return;
+        };
+        self.next_epoch_at = (epoch + 1).saturating_mul(aging);
         let behind = epoch - self.epoch;
         let mut bits = self.occupied.rotate_right((self.epoch % RING) as u32);
         if behind < RING {
@@ -201,7 +215,8 @@ impl PriorityPolicy {
         self.advance(now);
         let id = task.0;
         let key = {
-            let epoch = self.epoch_of(now);
+            // `advance` made the epoch that of `now`.
+            let epoch = self.epoch;
             let t = self.task_mut(task);
             debug_assert!(!t.queued, "task {id} queued twice");
             t.key = u64::from(t.base) + epoch;
@@ -228,17 +243,22 @@ impl PriorityPolicy {
     /// Takes a queued task out of its FIFO.
     #[inline]
     fn unlink(&mut self, task: TaskId) {
-        let t = self.tasks[task.index()];
-        let bucket = self.bucket_of(t.key);
-        if t.prev == NIL {
-            self.ends_mut(bucket).head = t.next;
+        // Field by field: a whole-struct copy would read back the narrower stores that
+        // `push` just made, and stall.
+        let (prev, next, key) = {
+            let t = &self.tasks[task.index()];
+            (t.prev, t.next, t.key)
+        };
+        let bucket = self.bucket_of(key);
+        if prev == NIL {
+            self.ends_mut(bucket).head = next;
         } else {
-            self.tasks[t.prev as usize].next = t.next;
+            self.tasks[prev as usize].next = next;
         }
-        if t.next == NIL {
-            self.ends_mut(bucket).tail = t.prev;
+        if next == NIL {
+            self.ends_mut(bucket).tail = prev;
         } else {
-            self.tasks[t.next as usize].prev = t.prev;
+            self.tasks[next as usize].prev = prev;
         }
         if let Some(b) = bucket
             && self.buckets[b].head == NIL
