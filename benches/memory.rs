@@ -91,7 +91,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("vproc", |b| b.iter_custom(spawn_to_sleep));
     group.bench_function("os_thread", |b| {
         b.iter(|| {
-            let t = std::thread::spawn(|| std::thread::park());
+            let t = std::thread::spawn(std::thread::park);
             t.thread().unpark();
             t.join().expect("join")
         })

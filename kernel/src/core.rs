@@ -44,8 +44,6 @@ pub(crate) struct Core {
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: HashMap<Pid, ExitStatus>,
     host_waiters: HashMap<Pid, Vec<Sender<SysResult<ExitStatus>>>>,
-    /// Futures of killed processes, dropped by the run loop outside any borrow.
-    pub graveyard: Vec<Program>,
     empty_env: Rc<Env>,
     root: Rc<str>,
     rng: u64,
@@ -70,7 +68,6 @@ impl Core {
             programs: HashMap::new(),
             host_exits: HashMap::new(),
             host_waiters: HashMap::new(),
-            graveyard: Vec::new(),
             empty_env: Rc::new(Vec::new()),
             root: Rc::from("/"),
             rng: seed,
@@ -116,6 +113,7 @@ impl Core {
             host_child: false,
             compute_left: 0,
             wake_at: 0,
+            timer: 0,
             created: self.now,
             started: Tick::MAX,
             user: 0,
@@ -271,24 +269,38 @@ impl Core {
         Ok(pid)
     }
 
-    /// Ends a process: it becomes a zombie, its children go to init, its parent learns.
-    /// The caller drops the program (the run loop, outside any borrow).
-    pub(crate) fn exit(&mut self, slot: u32, status: ExitStatus) -> Result<Option<Program>, Error> {
+    /// Ends a process, first half: it becomes a zombie and its program is handed back.
+    /// The caller drops the program outside any borrow of the kernel (its destructors may
+    /// make system calls, as the zombie they then are), then calls `finish_exit`.
+    pub(crate) fn begin_exit(
+        &mut self,
+        slot: u32,
+        status: ExitStatus,
+    ) -> Result<Option<Program>, Error> {
         let state = self.table.get(slot).state;
         if state == ProcState::Ready {
             self.policy.dequeue(TaskId(slot));
         }
         self.transition(slot, ProcState::Zombie)?;
         self.policy.retire(TaskId(slot));
-        let (pid, parent, program) = {
+        let (pid, program) = {
             let p = self.table.get_mut(slot);
             p.compute_left = 0;
-            (p.pid, p.parent, p.program.take())
+            (p.pid, p.program.take())
         };
         if self.events.is_active() {
             self.publish(pid, EventKind::Exited(status.clone()));
         }
         self.table.get_mut(slot).status = Some(status);
+        Ok(program)
+    }
+
+    /// Ends a process, second half: its children go to init, its parent learns.
+    pub(crate) fn finish_exit(&mut self, slot: u32) -> Result<(), Error> {
+        let (pid, parent) = {
+            let p = self.table.get(slot);
+            (p.pid, p.parent)
+        };
         // Orphans go to init, which reaps the zombies among them at once.
         loop {
             let child = self.table.get(slot).first_child;
@@ -315,7 +327,7 @@ impl Core {
                 self.make_ready(parent, Requeue::Woken)?;
             }
         }
-        Ok(program)
+        Ok(())
     }
 
     /// Removes a zombie for good; its CPU time is added to its parent's children's time.
@@ -433,50 +445,74 @@ impl Core {
         }
     }
 
-    /// Puts the running process to sleep until `until`.
+    /// Arms the timer that wakes a sleeping process at `until` (once: a sleeper polled
+    /// again, after a stop, keeps the timer it has).
     pub(crate) fn add_timer(&mut self, slot: u32, until: Tick) {
-        self.table.get_mut(slot).wake_at = until;
+        let process = self.table.get_mut(slot);
+        if process.timer != 0 && process.wake_at == until {
+            return;
+        }
         self.timer_seq += 1;
+        process.timer = self.timer_seq;
+        process.wake_at = until;
         self.timers.push(Reverse((until, self.timer_seq, slot)));
     }
 
-    /// The tick of the earliest pending timer.
+    /// Whether the timer (`seq`, `slot`) is the one its process has armed.
     #[inline]
-    pub(crate) fn next_timer(&self) -> Option<Tick> {
-        self.timers.peek().map(|Reverse((at, _, _))| *at)
+    fn timer_is_armed(&self, seq: u64, slot: u32) -> bool {
+        self.table.try_get(slot).is_some_and(|p| p.timer == seq)
     }
 
-    /// Wakes every sleeper whose time has come, in the order they went to sleep. Returns
-    /// whether any woke.
+    /// Pops the earliest timer, disarming it. Returns the slot it wakes, if its process
+    /// still sleeps until then (a killed, stopped or re-armed sleeper's timer wakes no one).
+    fn pop_timer(&mut self) -> Option<u32> {
+        let Reverse((until, seq, slot)) = self.timers.pop()?;
+        if !self.timer_is_armed(seq, slot) {
+            return None;
+        }
+        let process = self.table.get_mut(slot);
+        process.timer = 0;
+        (process.state == ProcState::Waiting(WaitOn::Sleep) && process.wake_at == until)
+            .then_some(slot)
+    }
+
+    /// The tick of the next timer that wakes a process, dropping those that wake none.
     #[inline]
-    pub(crate) fn fire_timers(&mut self) -> Result<bool, Error> {
-        let mut any = false;
-        while let Some(&Reverse((at, _, slot))) = self.timers.peek() {
-            if at > self.now {
+    pub(crate) fn next_wakeup(&mut self) -> Option<Tick> {
+        while let Some(&Reverse((until, seq, slot))) = self.timers.peek() {
+            if self.timer_is_armed(seq, slot)
+                && self.table.get(slot).state == ProcState::Waiting(WaitOn::Sleep)
+            {
+                return Some(until);
+            }
+            self.pop_timer();
+        }
+        None
+    }
+
+    /// Wakes every sleeper whose time has come, in the order they went to sleep.
+    #[inline]
+    pub(crate) fn fire_timers(&mut self) -> Result<(), Error> {
+        while let Some(&Reverse((until, _, _))) = self.timers.peek() {
+            if until > self.now {
                 break;
             }
-            self.timers.pop();
-            // A timer outlives a sleeper that was killed or stopped, or whose slot was
-            // reused: only a process still sleeping until exactly this tick wakes.
-            if self.slot_sleeps_until(slot, at) {
+            if let Some(slot) = self.pop_timer() {
                 self.make_ready(slot, Requeue::Woken)?;
-                any = true;
             }
         }
-        Ok(any)
+        Ok(())
     }
 
-    fn slot_sleeps_until(&self, slot: u32, at: Tick) -> bool {
-        self.table
-            .try_get(slot)
-            .is_some_and(|p| p.state == ProcState::Waiting(WaitOn::Sleep) && p.wake_at == at)
-    }
-
-    /// Timers that still refer to a sleeping process.
+    /// Armed timers of sleeping processes.
     pub(crate) fn live_timers(&self) -> usize {
         self.timers
             .iter()
-            .filter(|Reverse((at, _, slot))| self.slot_sleeps_until(*slot, *at))
+            .filter(|Reverse((_, seq, slot))| {
+                self.timer_is_armed(*seq, *slot)
+                    && self.table.get(*slot).state == ProcState::Waiting(WaitOn::Sleep)
+            })
             .count()
     }
 
@@ -495,48 +531,49 @@ impl Core {
         }
     }
 
-    /// Delivers a signal with its default action.
-    pub(crate) fn signal(&mut self, pid: Pid, signal: Signal) -> Result<(), Error> {
+    /// Delivers a signal with its default action. A signal that terminates is returned
+    /// as (slot, status) for the caller to end the process with, outside any borrow.
+    pub(crate) fn signal(
+        &mut self,
+        pid: Pid,
+        signal: Signal,
+    ) -> Result<Option<(u32, ExitStatus)>, Error> {
         let slot = self
             .table
             .slot_of(pid)
             .ok_or_else(|| Error::new(Errno::ESRCH, format!("no process with pid {pid}")))?;
         // Init, as on Linux, gets only the signals it handles: none.
         if slot == INIT {
-            return Ok(());
+            return Ok(None);
         }
         let state = self.table.get(slot).state;
         if state == ProcState::Zombie {
-            return Ok(());
+            return Ok(None);
         }
         match signal.default_action() {
-            DefaultAction::Ignore => Ok(()),
+            DefaultAction::Ignore => {}
             action @ (DefaultAction::Terminate | DefaultAction::Core) => {
                 let status = ExitStatus::Signaled {
                     signal,
                     core_dumped: action == DefaultAction::Core,
                 };
-                if let Some(program) = self.exit(slot, status)? {
-                    self.graveyard.push(program);
-                }
-                Ok(())
+                return Ok(Some((slot, status)));
             }
             DefaultAction::Stop => {
-                if state == ProcState::Stopped {
-                    return Ok(());
+                if state != ProcState::Stopped {
+                    if state == ProcState::Ready {
+                        self.policy.dequeue(TaskId(slot));
+                    }
+                    self.transition(slot, ProcState::Stopped)?;
                 }
-                if state == ProcState::Ready {
-                    self.policy.dequeue(TaskId(slot));
-                }
-                self.transition(slot, ProcState::Stopped)
             }
             DefaultAction::Continue => {
                 if state == ProcState::Stopped {
                     self.make_ready(slot, Requeue::Woken)?;
                 }
-                Ok(())
             }
         }
+        Ok(None)
     }
 }
 

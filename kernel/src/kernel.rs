@@ -269,9 +269,24 @@ impl Kernel {
     /// Sends a signal with its default action (handlers come with signal dispositions):
     /// terminate, stop, continue or ignore. ESRCH for an unknown pid.
     pub fn kill(&mut self, pid: Pid, signal: Signal) -> SysResult<()> {
-        let result = self.core.borrow_mut().signal(pid, signal);
-        self.bury();
-        result
+        self.deliver(pid, signal)
+    }
+
+    /// Delivers a signal; ends the process if the signal terminates it.
+    fn deliver(&mut self, pid: Pid, signal: Signal) -> SysResult<()> {
+        let terminate = self.core.borrow_mut().signal(pid, signal)?;
+        if let Some((slot, status)) = terminate {
+            self.terminate(slot, status)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the process in `slot`: zombie first, then its program is dropped outside any
+    /// borrow (destructors may make system calls), then its parent and children learn.
+    fn terminate(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
+        let program = self.core.borrow_mut().begin_exit(slot, status)?;
+        drop(program);
+        self.core.borrow_mut().finish_exit(slot)
     }
 
     /// The status of a process the host spawned, once it has exited; `None` while it
@@ -399,7 +414,7 @@ impl Kernel {
                 continue;
             }
             // Idle: nothing is ready.
-            match core.next_timer() {
+            match core.next_wakeup() {
                 Some(at) => match self.clock {
                     ClockMode::Virtual => core.now = core.now.max(at.min(until)),
                     ClockMode::Real { tick } => {
@@ -436,7 +451,6 @@ impl Kernel {
                 self.serve_request(item)?;
             }
         }
-        self.bury();
         Ok(())
     }
 
@@ -450,8 +464,7 @@ impl Kernel {
                 let _ = reply.send(self.spawn_host(command, program));
             }
             Injected::Kill { pid, signal, reply } => {
-                let result = self.core.borrow_mut().signal(pid, signal);
-                let result = match result {
+                let result = match self.deliver(pid, signal) {
                     Err(bug @ Error::IllegalTransition { .. }) => return Err(bug),
                     other => other,
                 };
@@ -465,19 +478,6 @@ impl Kernel {
             Injected::Shutdown => self.shutdown = true,
         }
         Ok(())
-    }
-
-    /// Drops the programs of killed processes, outside any borrow of the kernel.
-    #[inline]
-    fn bury(&mut self) {
-        let dead = {
-            let mut core = self.core.borrow_mut();
-            if core.graveyard.is_empty() {
-                return;
-            }
-            std::mem::take(&mut core.graveyard)
-        };
-        drop(dead);
     }
 
     /// Runs the process in `slot` until it blocks, yields, is preempted or exits.
@@ -512,8 +512,8 @@ impl Kernel {
                 .take()
                 .expect("a running process has its program");
             let polled = catch_unwind(AssertUnwindSafe(|| program.as_mut().poll(&mut cx)));
-            let mut core = self.core.borrow_mut();
-            let core = &mut *core;
+            let mut guard = self.core.borrow_mut();
+            let core = &mut *guard;
             let action = std::mem::replace(&mut core.action, Action::None);
             let status = match polled {
                 Ok(Poll::Ready(code)) => Some(ExitStatus::Exited(code)),
@@ -525,9 +525,10 @@ impl Kernel {
             };
             if let Some(status) = status {
                 end_dispatch(core, slot);
-                core.exit(slot, status)?;
-                drop(program);
-                return Ok(());
+                // The program goes back so that `terminate` drops it outside the borrow.
+                core.table.get_mut(slot).program = Some(program);
+                drop(guard);
+                return self.terminate(slot, status);
             }
             core.table.get_mut(slot).program = Some(program);
             match action {
@@ -594,7 +595,7 @@ fn run_burst(core: &mut Core, slot: u32, until: Tick) -> Result<bool, Error> {
             return Ok(false);
         }
         let mut chunk = left.min(core.slice_left).min(until - core.now);
-        if let Some(at) = core.next_timer()
+        if let Some(at) = core.next_wakeup()
             && at > core.now
         {
             chunk = chunk.min(at - core.now);
@@ -659,6 +660,5 @@ impl Drop for Kernel {
                 .collect()
         };
         drop(programs);
-        self.bury();
     }
 }

@@ -58,6 +58,8 @@ pub(crate) struct Process {
     pub compute_left: Tick,
     /// The tick a sleeping process wakes at.
     pub wake_at: Tick,
+    /// The number of its armed timer, or 0.
+    pub timer: u64,
     pub created: Tick,
     /// First dispatch, or `Tick::MAX` before it.
     pub started: Tick,

@@ -193,17 +193,4 @@ impl ProcessTable {
         c.prev_sibling = NIL;
         c.next_sibling = NIL;
     }
-
-    /// The children of `parent`, zombies first.
-    pub(crate) fn children(&self, parent: u32) -> impl Iterator<Item = u32> + '_ {
-        let mut at = self.get(parent).first_child;
-        std::iter::from_fn(move || {
-            if at == NIL {
-                return None;
-            }
-            let child = at;
-            at = self.get(at).next_sibling;
-            Some(child)
-        })
-    }
 }

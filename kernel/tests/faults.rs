@@ -203,8 +203,6 @@ fn stopped_processes_are_reported_as_deadlocked() {
 }
 
 #[test]
-#[ignore = "kernel bug: timers of killed sleepers stay in the heap and the idle virtual \
-            clock jumps to them (core.rs next_timer / kernel.rs run_loop idle branch)"]
 fn a_killed_sleepers_timer_does_not_move_the_clock() {
     let mut kernel = Kernel::new();
     let sleeper = kernel
@@ -505,8 +503,6 @@ fn a_stopped_sleeper_or_waiter_finishes_its_call_after_sigcont() {
 }
 
 #[test]
-#[ignore = "kernel bug: a sleeper stopped and continued before its wake-up re-arms a second \
-            timer and live_objects().timers counts both (core.rs live_timers / add_timer)"]
 fn stop_and_continue_of_a_sleeper_leaves_one_live_timer() {
     let mut kernel = Kernel::new();
     let pid = kernel
@@ -540,9 +536,6 @@ impl Drop for CallsOnDrop<'_> {
 }
 
 #[test]
-#[ignore = "kernel bug: kernel.rs dispatch drops the program of a process that awaited \
-            Proc::exit while the RefCell<Core> is still borrowed, so a destructor that makes \
-            a system call panics with 'RefCell already borrowed'"]
 fn a_destructor_may_make_a_system_call_when_the_process_exits() {
     let mut kernel = Kernel::new();
     let dropped = Rc::new(Cell::new(false));
@@ -559,10 +552,6 @@ fn a_destructor_may_make_a_system_call_when_the_process_exits() {
 }
 
 #[test]
-#[ignore = "kernel bug: a killed process's program is dropped (Kernel::bury) after its slot \
-            was freed; a system call from a destructor then hits table.get_mut on the \
-            empty slot in Core::charge_syscall and panics 'slot holds a process' (or charges \
-            another process that reuses the slot)"]
 fn a_destructor_may_make_a_system_call_when_the_process_is_killed() {
     let mut kernel = Kernel::new();
     let dropped = Rc::new(Cell::new(false));
