@@ -13,10 +13,10 @@
 //! let mut kernel = Kernel::new();
 //! let pid = kernel.spawn_fn(Command::new("hello"), |p| async move {
 //!     p.sleep(100).await;
-//!     p.now()
+//!     if p.now() >= 100 { 0 } else { 1 }
 //! })?;
 //! assert_eq!(kernel.run()?, Stop::AllExited);
-//! assert!(kernel.exit_status(pid)?.is_some());
+//! assert!(kernel.exit_status(pid)?.is_some_and(|status| status.success()));
 //! # Ok::<(), vproc::kernel::Error>(())
 //! ```
 
