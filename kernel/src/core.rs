@@ -76,59 +76,29 @@ impl Core {
             .table
             .allocate_pid()
             .expect("pid 1 is free in a new table");
-        let init = core.new_process(
+        let slot = core.claim(pid);
+        debug_assert_eq!(slot, INIT);
+        let (env, cwd) = (core.empty_env.clone(), core.root.clone());
+        core.table.get_mut(slot).fill(
             pid,
-            Command::new("init"),
-            core.empty_env.clone(),
-            core.root.clone(),
             0,
             ProcState::Waiting(WaitOn::Child(WaitFor::Any)),
+            0,
+            "init".into(),
+            Vec::new(),
+            env,
+            cwd,
         );
-        let slot = core.table.insert(init);
-        debug_assert_eq!(slot, INIT);
         core.publish(pid, EventKind::Spawned { parent: Pid(0) });
         core
     }
 
-    #[inline(always)]
-    fn new_process(
-        &self,
-        pid: Pid,
-        command: Command,
-        env: Rc<Env>,
-        cwd: Rc<str>,
-        nice: i8,
-        state: ProcState,
-    ) -> Process {
-        Process {
-            pid,
-            parent: NIL,
-            first_child: NIL,
-            last_child: NIL,
-            last_zombie: NIL,
-            next_sibling: NIL,
-            prev_sibling: NIL,
-            state,
-            nice,
-            host_child: false,
-            compute_left: 0,
-            wake_at: 0,
-            timer: 0,
-            created: self.now,
-            started: Tick::MAX,
-            user: 0,
-            sys: 0,
-            child_user: 0,
-            child_sys: 0,
-            voluntary: 0,
-            involuntary: 0,
-            status: None,
-            name: command.program,
-            args: command.args.into_boxed_slice(),
-            env,
-            cwd,
-            program: None,
-        }
+    /// A slot for `pid`, to fill in.
+    #[inline]
+    fn claim(&mut self, pid: Pid) -> u32 {
+        let (env, cwd) = (&self.empty_env, &self.root);
+        self.table
+            .claim(pid, || Process::vacant(env.clone(), cwd.clone()))
     }
 
     #[inline]
@@ -250,9 +220,20 @@ impl Core {
             length: command.length,
             tickets: command.tickets.unwrap_or(TaskParams::default().tickets),
         };
-        let mut process = self.new_process(pid, command, env, cwd, nice, ProcState::Ready);
+        let slot = self.claim(pid);
+        let now = self.now;
+        let process = self.table.get_mut(slot);
+        process.fill(
+            pid,
+            now,
+            ProcState::Ready,
+            nice,
+            command.program,
+            command.args,
+            env,
+            cwd,
+        );
         process.host_child = parent == INIT;
-        let slot = self.table.insert(process);
         let program = match make(pid, slot) {
             Ok(program) => program,
             Err(e) => {

@@ -80,6 +80,97 @@ pub(crate) struct Process {
 }
 
 impl Process {
+    /// An empty slot of the table.
+    pub(crate) fn vacant(env: Rc<Env>, cwd: Rc<str>) -> Process {
+        Process {
+            pid: Pid(0),
+            parent: NIL,
+            first_child: NIL,
+            last_child: NIL,
+            last_zombie: NIL,
+            next_sibling: NIL,
+            prev_sibling: NIL,
+            state: ProcState::Zombie,
+            nice: 0,
+            host_child: false,
+            compute_left: 0,
+            wake_at: 0,
+            timer: 0,
+            created: 0,
+            started: Tick::MAX,
+            user: 0,
+            sys: 0,
+            child_user: 0,
+            child_sys: 0,
+            voluntary: 0,
+            involuntary: 0,
+            status: None,
+            name: Cow::Borrowed(""),
+            args: Box::default(),
+            env,
+            cwd,
+            program: None,
+        }
+    }
+
+    /// Makes a vacant slot a new process, field by field: writing a whole `Process`
+    /// would build it on the stack and copy it, which costs more than the rest of a spawn.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn fill(
+        &mut self,
+        pid: Pid,
+        now: Tick,
+        state: ProcState,
+        nice: i8,
+        name: Cow<'static, str>,
+        args: Vec<String>,
+        env: Rc<Env>,
+        cwd: Rc<str>,
+    ) {
+        self.pid = pid;
+        self.parent = NIL;
+        self.first_child = NIL;
+        self.last_child = NIL;
+        self.last_zombie = NIL;
+        self.next_sibling = NIL;
+        self.prev_sibling = NIL;
+        self.state = state;
+        self.nice = nice;
+        self.host_child = false;
+        self.compute_left = 0;
+        self.wake_at = 0;
+        self.timer = 0;
+        self.created = now;
+        self.started = Tick::MAX;
+        self.user = 0;
+        self.sys = 0;
+        self.child_user = 0;
+        self.child_sys = 0;
+        self.voluntary = 0;
+        self.involuntary = 0;
+        self.status = None;
+        self.name = name;
+        self.args = args.into_boxed_slice();
+        self.env = env;
+        self.cwd = cwd;
+        self.program = None;
+    }
+
+    /// Empties the slot; the environment and directory stay until the slot is reused.
+    pub(crate) fn clear(&mut self) {
+        self.pid = Pid(0);
+        self.status = None;
+        self.program = None;
+        self.name = Cow::Borrowed("");
+        self.args = Box::default();
+    }
+
+    /// Whether the slot holds no process.
+    #[inline]
+    pub(crate) fn is_vacant(&self) -> bool {
+        self.pid.0 == 0
+    }
+
     pub(crate) fn is_zombie(&self) -> bool {
         self.state == ProcState::Zombie
     }

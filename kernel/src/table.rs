@@ -10,7 +10,8 @@ const PID_HELD: u32 = u32::MAX - 1;
 
 /// Processes by slot (a dense index reused after reaping) and by pid.
 pub(crate) struct ProcessTable {
-    slots: Vec<Option<Process>>,
+    /// Vacant slots hold a process with pid 0.
+    slots: Vec<Process>,
     free: Vec<u32>,
     by_pid: Vec<u32>,
     pids: PidAllocator,
@@ -44,33 +45,32 @@ impl ProcessTable {
             .allocate(|pid| by_pid.get(pid as usize).is_some_and(|&s| s != PID_FREE))
     }
 
-    /// Puts a process (with a pid from `allocate_pid`) in a free slot.
-    #[inline(always)]
-    pub(crate) fn insert(&mut self, process: Process) -> u32 {
-        let pid = process.pid.0 as usize;
+    /// A vacant slot for the process `pid` (from `allocate_pid`), marked in use; the
+    /// caller fills it in with `Process::fill`.
+    #[inline]
+    pub(crate) fn claim(&mut self, pid: Pid, vacant: impl FnOnce() -> Process) -> u32 {
         let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Some(process);
-                slot
-            }
+            Some(slot) => slot,
             None => {
-                self.slots.push(Some(process));
+                self.slots.push(vacant());
                 (self.slots.len() - 1) as u32
             }
         };
-        if pid >= self.by_pid.len() {
-            self.by_pid.resize(pid + 1, PID_FREE);
+        let index = pid.0 as usize;
+        if index >= self.by_pid.len() {
+            self.by_pid.resize(index + 1, PID_FREE);
         }
-        self.by_pid[pid] = slot;
+        self.by_pid[index] = slot;
+        self.slots[slot as usize].pid = pid;
         self.live += 1;
         slot
     }
 
-    /// Drops a process in place; its pid becomes free, or stays held when `hold_pid`.
+    /// Empties a slot; its pid becomes free, or stays held when `hold_pid`.
     pub(crate) fn remove(&mut self, slot: u32, hold_pid: bool) {
-        let pid = self.get(slot).pid;
-        self.by_pid[pid.0 as usize] = if hold_pid { PID_HELD } else { PID_FREE };
-        self.slots[slot as usize] = None;
+        let process = &mut self.slots[slot as usize];
+        self.by_pid[process.pid.0 as usize] = if hold_pid { PID_HELD } else { PID_FREE };
+        process.clear();
         self.free.push(slot);
         self.live -= 1;
     }
@@ -94,21 +94,21 @@ impl ProcessTable {
 
     #[inline]
     pub(crate) fn get(&self, slot: u32) -> &Process {
-        self.slots[slot as usize]
-            .as_ref()
-            .expect("slot holds a process")
+        let process = &self.slots[slot as usize];
+        debug_assert!(!process.is_vacant(), "slot {slot} holds no process");
+        process
     }
 
     #[inline]
     pub(crate) fn try_get(&self, slot: u32) -> Option<&Process> {
-        self.slots.get(slot as usize).and_then(Option::as_ref)
+        self.slots.get(slot as usize).filter(|p| !p.is_vacant())
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, slot: u32) -> &mut Process {
-        self.slots[slot as usize]
-            .as_mut()
-            .expect("slot holds a process")
+        let process = &mut self.slots[slot as usize];
+        debug_assert!(!process.is_vacant(), "slot {slot} holds no process");
+        process
     }
 
     /// Every process, by slot order.
@@ -116,7 +116,8 @@ impl ProcessTable {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| p.as_ref().map(|p| (i as u32, p)))
+            .filter(|(_, p)| !p.is_vacant())
+            .map(|(i, p)| (i as u32, p))
     }
 
     /// Every slot in use, by slot order.
