@@ -10,7 +10,7 @@ use vproc_ipc::{DefaultAction, Errno, Signal};
 use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick};
 
 use crate::event::{Event, EventKind, EventLog};
-use crate::process::{Action, Env, NIL, Process, Program};
+use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::table::ProcessTable;
 use crate::{Command, Error, ExitStatus, Pid, ProcState, SysResult, WaitFor, WaitOn};
 
@@ -39,7 +39,7 @@ pub(crate) struct Core {
     /// A process became ready while another was on the CPU (it may preempt).
     pub woke_during_dispatch: bool,
     /// What the running process asked for in the call it awaits.
-    pub action: Action,
+    pub action: ActionSlot,
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: HashMap<Pid, ExitStatus>,
@@ -64,7 +64,7 @@ impl Core {
             ran: 0,
             current_woken: false,
             woke_during_dispatch: false,
-            action: Action::None,
+            action: ActionSlot::default(),
             programs: HashMap::new(),
             host_exits: HashMap::new(),
             host_waiters: HashMap::new(),

@@ -283,6 +283,7 @@ impl Kernel {
 
     /// Ends the process in `slot`: zombie first, then its program is dropped outside any
     /// borrow (destructors may make system calls), then its parent and children learn.
+    #[inline]
     fn terminate(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
         let program = self.core.borrow_mut().begin_exit(slot, status)?;
         drop(program);
@@ -514,7 +515,7 @@ impl Kernel {
             let polled = catch_unwind(AssertUnwindSafe(|| program.as_mut().poll(&mut cx)));
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
-            let action = std::mem::replace(&mut core.action, Action::None);
+            let action = core.action.take();
             let status = match polled {
                 Ok(Poll::Ready(code)) => Some(ExitStatus::Exited(code)),
                 Err(payload) => Some(ExitStatus::Panicked(panic_message(&*payload).into())),

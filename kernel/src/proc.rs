@@ -298,7 +298,7 @@ impl Proc {
     }
 
     fn act(&self, action: Action) {
-        self.core.borrow_mut().action = action;
+        self.core.borrow_mut().action.set(action);
     }
 }
 
@@ -360,7 +360,7 @@ impl Future for WaitPid<'_> {
         }
         match core.wait_child(slot, self.target) {
             Ok(None) if !self.flags.contains(WaitFlags::NOHANG) => {
-                core.action = Action::Wait(self.target);
+                core.action.set(Action::Wait(self.target));
                 Poll::Pending
             }
             result => Poll::Ready(result),
@@ -386,7 +386,7 @@ impl Future for YieldNow<'_> {
         self.done = true;
         let mut core = self.proc.core.borrow_mut();
         core.charge_syscall(self.proc.slot);
-        core.action = Action::Yield;
+        core.action.set(Action::Yield);
         Poll::Pending
     }
 }
@@ -419,7 +419,7 @@ impl Future for Sleep<'_> {
         if core.now >= until {
             return Poll::Ready(());
         }
-        core.action = Action::Sleep(until);
+        core.action.set(Action::Sleep(until));
         Poll::Pending
     }
 }

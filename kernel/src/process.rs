@@ -36,6 +36,47 @@ pub(crate) enum Action {
     Exit(u8),
 }
 
+/// Where the running process leaves its [`Action`] for the kernel: two plain fields, so
+/// that the kernel reads back exactly the stores the system call made (an enum written
+/// in pieces and read whole would stall the CPU on every switch).
+#[derive(Debug, Default)]
+pub(crate) struct ActionSlot {
+    kind: u8,
+    arg: u64,
+}
+
+impl ActionSlot {
+    #[inline(always)]
+    pub(crate) fn set(&mut self, action: Action) {
+        let (kind, arg) = match action {
+            Action::None => (0, 0),
+            Action::Yield => (1, 0),
+            Action::Compute(ticks) => (2, ticks),
+            Action::Sleep(until) => (3, until),
+            Action::Wait(WaitFor::Any) => (4, 0),
+            Action::Wait(WaitFor::Pid(pid)) => (5, u64::from(pid.0)),
+            Action::Exit(code) => (6, u64::from(code)),
+        };
+        self.kind = kind;
+        self.arg = arg;
+    }
+
+    #[inline(always)]
+    pub(crate) fn take(&mut self) -> Action {
+        let kind = std::mem::take(&mut self.kind);
+        let arg = self.arg;
+        match kind {
+            1 => Action::Yield,
+            2 => Action::Compute(arg),
+            3 => Action::Sleep(arg),
+            4 => Action::Wait(WaitFor::Any),
+            5 => Action::Wait(WaitFor::Pid(Pid(arg as u32))),
+            6 => Action::Exit(arg as u8),
+            _ => Action::None,
+        }
+    }
+}
+
 /// A process as the kernel keeps it.
 pub(crate) struct Process {
     pub pid: Pid,
