@@ -31,8 +31,9 @@ pub(crate) struct Core {
     pub events: EventLog,
     /// The slot on the CPU, or `NIL`.
     pub current: u32,
-    /// Ticks left in the current slice, and ticks used in this dispatch.
-    pub slice_left: Tick,
+    /// The current dispatch's slice (0 until a CPU burst asks the policy for it), and
+    /// the ticks used in this dispatch.
+    pub slice: Tick,
     pub ran: Tick,
     /// The running process was woken through its waker during its own poll.
     pub current_woken: bool,
@@ -60,7 +61,7 @@ impl Core {
             timer_seq: 0,
             events: EventLog::new(events),
             current: NIL,
-            slice_left: 0,
+            slice: 0,
             ran: 0,
             current_woken: false,
             woke_during_dispatch: false,
@@ -154,7 +155,6 @@ impl Core {
         let cost = self.syscall_cost;
         self.now += cost;
         self.ran += cost;
-        self.slice_left = self.slice_left.saturating_sub(cost);
         self.table.get_mut(slot).sys += cost;
     }
 
@@ -560,7 +560,7 @@ impl Core {
 
 #[cold]
 fn illegal(pid: Pid, from: ProcState, to: ProcState) -> Error {
-    Error::IllegalTransition { pid, from, to }
+    Error::illegal_transition(pid, from, to)
 }
 
 /// Sets or replaces a variable, keeping the order variables were first set in.

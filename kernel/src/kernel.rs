@@ -466,7 +466,7 @@ impl Kernel {
             }
             Injected::Kill { pid, signal, reply } => {
                 let result = match self.deliver(pid, signal) {
-                    Err(bug @ Error::IllegalTransition { .. }) => return Err(bug),
+                    Err(bug) if bug.is_kernel_bug() => return Err(bug),
                     other => other,
                 };
                 let _ = reply.send(result);
@@ -491,7 +491,7 @@ impl Kernel {
             core.ran = 0;
             core.current_woken = false;
             core.woke_during_dispatch = false;
-            core.slice_left = core.policy.slice(TaskId(slot));
+            core.slice = 0;
             let now = core.now;
             let process = core.table.get_mut(slot);
             if process.started == Tick::MAX {
@@ -587,15 +587,19 @@ fn run_burst(core: &mut Core, slot: u32, until: Tick) -> Result<bool, Error> {
         if left == 0 {
             return Ok(true);
         }
+        if core.slice == 0 {
+            core.slice = core.policy.slice(TaskId(slot)).max(1);
+        }
+        let slice_left = core.slice.saturating_sub(core.ran);
         let woken_better =
             core.woke_during_dispatch && core.policy.should_preempt(TaskId(slot), core.now);
-        if core.slice_left == 0 || core.now >= until || woken_better {
+        if slice_left == 0 || core.now >= until || woken_better {
             core.table.get_mut(slot).involuntary += 1;
             end_dispatch(core, slot);
             core.make_ready(slot, Requeue::Preempted)?;
             return Ok(false);
         }
-        let mut chunk = left.min(core.slice_left).min(until - core.now);
+        let mut chunk = left.min(slice_left).min(until - core.now);
         if let Some(at) = core.next_wakeup()
             && at > core.now
         {
@@ -603,7 +607,6 @@ fn run_burst(core: &mut Core, slot: u32, until: Tick) -> Result<bool, Error> {
         }
         core.now += chunk;
         core.ran += chunk;
-        core.slice_left -= chunk;
         let process = core.table.get_mut(slot);
         process.user += chunk;
         process.compute_left -= chunk;

@@ -54,7 +54,7 @@ mod waker;
 
 pub use command::Command;
 pub use deadlock::DeadlockReport;
-pub use error::{Error, SysResult};
+pub use error::{Error, ErrorKind, SysResult};
 pub use event::{Event, EventKind};
 pub use handle::KernelHandle;
 pub use kernel::{ClockMode, Kernel, KernelBuilder, LiveObjects, Stop};
