@@ -2,6 +2,7 @@
 //! spawning, exit, reaping, waking and timers.
 
 use std::cmp::Reverse;
+use std::borrow::Cow;
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
 
@@ -169,10 +170,13 @@ impl Core {
 
     /// Creates a process running `make(proc)`, as a child of `parent` (init for the host).
     #[inline]
+    ///
+    /// Takes `command` by reference (moving its name and arguments out): a `Command` is
+    /// large, and copying it costs a measurable part of a spawn.
     pub(crate) fn spawn(
         &mut self,
         parent: u32,
-        command: Command,
+        command: &mut Command,
         make: impl FnOnce(Pid, u32) -> SysResult<Program>,
     ) -> SysResult<Pid> {
         let (env, cwd, nice) = {
@@ -228,8 +232,8 @@ impl Core {
             now,
             ProcState::Ready,
             nice,
-            command.program,
-            command.args,
+            std::mem::replace(&mut command.program, Cow::Borrowed("")),
+            std::mem::take(&mut command.args),
             env,
             cwd,
         );

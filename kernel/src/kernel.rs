@@ -223,7 +223,7 @@ impl Kernel {
     }
 
     /// Spawns a program given as a closure, as a child of init.
-    pub fn spawn_fn<F, Fut>(&mut self, command: Command, program: F) -> SysResult<Pid>
+    pub fn spawn_fn<F, Fut>(&mut self, mut command: Command, program: F) -> SysResult<Pid>
     where
         F: FnOnce(Proc) -> Fut + 'static,
         Fut: Future + 'static,
@@ -232,20 +232,20 @@ impl Kernel {
         let rc = self.core.clone();
         self.core
             .borrow_mut()
-            .spawn(INIT, command, move |pid, slot| {
+            .spawn(INIT, &mut command, move |pid, slot| {
                 Ok(program_of(program, Proc::new(rc, pid, slot)))
             })
     }
 
     fn spawn_host(
         &mut self,
-        command: Command,
+        mut command: Command,
         program: Option<crate::handle::SendProgram>,
     ) -> SysResult<Pid> {
         let rc = self.core.clone();
         let mut core = self.core.borrow_mut();
         match program {
-            Some(program) => core.spawn(INIT, command, move |pid, slot| {
+            Some(program) => core.spawn(INIT, &mut command, move |pid, slot| {
                 Ok(program(Proc::new(rc, pid, slot)))
             }),
             None => {
@@ -259,7 +259,7 @@ impl Kernel {
                                 format!("no program named '{}' is registered", command.program),
                             )
                         })?;
-                core.spawn(INIT, command, move |pid, slot| {
+                core.spawn(INIT, &mut command, move |pid, slot| {
                     Ok(registered(Proc::new(rc, pid, slot)))
                 })
             }

@@ -102,7 +102,7 @@ impl Proc {
     /// Starts a child running the registered program `command` names. ENOENT when no
     /// program has that name; EINVAL for a bad nice value, directory or variable name;
     /// EAGAIN when every pid is in use.
-    pub fn spawn(&self, command: Command) -> SysResult<Pid> {
+    pub fn spawn(&self, mut command: Command) -> SysResult<Pid> {
         let rc = self.core.clone();
         self.syscall(|core, slot| {
             let program = core
@@ -115,7 +115,7 @@ impl Proc {
                         format!("no program named '{}' is registered", command.program),
                     )
                 })?;
-            core.spawn(slot, command, move |pid, child| {
+            core.spawn(slot, &mut command, move |pid, child| {
                 Ok(program(Proc::new(rc, pid, child)))
             })
         })
@@ -123,7 +123,7 @@ impl Proc {
 
     /// Starts a child running `program`; `command` gives its name, arguments and
     /// environment.
-    pub fn spawn_fn<F, Fut>(&self, command: Command, program: F) -> SysResult<Pid>
+    pub fn spawn_fn<F, Fut>(&self, mut command: Command, program: F) -> SysResult<Pid>
     where
         F: FnOnce(Proc) -> Fut + 'static,
         Fut: Future + 'static,
@@ -131,7 +131,7 @@ impl Proc {
     {
         let rc = self.core.clone();
         self.syscall(|core, slot| {
-            core.spawn(slot, command, move |pid, child| {
+            core.spawn(slot, &mut command, move |pid, child| {
                 let proc = Proc::new(rc, pid, child);
                 Ok(program_of(program, proc))
             })
