@@ -1,1 +1,40 @@
-fn main() {}
+//! `process-demo`: a narrated tour of vproc.
+//!
+//! With no arguments it runs the tour: one scene per capability, each on its own kernel,
+//! ending with the process table.
+
+mod narrate;
+mod scenes;
+mod timeline;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// vproc's demonstration program.
+#[derive(Parser)]
+#[command(name = "process-demo", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Mode>,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// The narrated tour of what vproc can do (the default).
+    Tour,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Mode::Tour) {
+        Mode::Tour => scenes::tour(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("process-demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! The kernel's state and the mechanisms every path shares: the checked state transition,
 //! spawning, exit, reaping, waking and timers.
 
-use std::cmp::Reverse;
 use std::borrow::Cow;
+use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
 

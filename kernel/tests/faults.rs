@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use common::*;
 use vproc_kernel::{
-    Command, Errno, Error, ErrorKind, EventKind, ExitStatus, Kernel, KernelHandle, Pid, Proc, ProcState,
-    Signal, Stop, WaitFor, WaitOn,
+    Command, Errno, Error, ErrorKind, EventKind, ExitStatus, Kernel, KernelHandle, Pid, Proc,
+    ProcState, Signal, Stop, WaitFor, WaitOn,
 };
 
 fn signaled(signal: Signal, core_dumped: bool) -> ExitStatus {

@@ -1,0 +1,55 @@
+//! The tour runs to the end and shows every scene.
+
+use std::process::Command;
+
+#[test]
+fn the_tour_plays_every_scene() {
+    let output = Command::new(env!("CARGO_BIN_EXE_process-demo"))
+        .output()
+        .expect("run process-demo");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "process-demo failed: {}\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for scene in [
+        "1. A process tree",
+        "2. Priorities, and aging",
+        "3. A zombie, reaped by init",
+        "4. A panic, contained",
+        "5. A deadlock, reported",
+        "6. Another thread drives the kernel",
+        "7. The process table",
+    ] {
+        assert!(
+            text.contains(scene),
+            "scene '{scene}' missing from:\n{text}"
+        );
+    }
+    // What each scene is about actually happened.
+    assert!(text.contains("reaped by pid 1"), "{text}");
+    assert!(text.contains("panicked: index out of bounds"), "{text}");
+    assert!(text.contains("blocked forever"), "{text}");
+    assert!(text.contains("killed by SIGTERM"), "{text}");
+    // A contained panic prints nothing on stderr.
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn tour_is_also_a_subcommand_and_help_works() {
+    let tour = Command::new(env!("CARGO_BIN_EXE_process-demo"))
+        .arg("tour")
+        .output()
+        .expect("run process-demo tour");
+    assert!(tour.status.success());
+    let bad = Command::new(env!("CARGO_BIN_EXE_process-demo"))
+        .arg("no-such-mode")
+        .output()
+        .expect("run process-demo");
+    assert_eq!(bad.status.code(), Some(2), "clap exits 2 on bad usage");
+}
