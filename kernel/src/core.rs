@@ -168,6 +168,16 @@ impl Core {
         z ^ (z >> 31)
     }
 
+    /// The program registered as `name`; ENOENT when there is none.
+    pub(crate) fn registered(&self, name: &str) -> SysResult<Registered> {
+        self.programs.get(name).cloned().ok_or_else(|| {
+            Error::new(
+                Errno::ENOENT,
+                format!("no program named '{name}' is registered"),
+            )
+        })
+    }
+
     /// Creates a process running `make(proc)`, as a child of `parent` (init for the host).
     #[inline]
     ///

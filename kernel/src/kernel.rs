@@ -249,16 +249,7 @@ impl Kernel {
                 Ok(program(Proc::new(rc, pid, slot)))
             }),
             None => {
-                let registered =
-                    core.programs
-                        .get(&*command.program)
-                        .cloned()
-                        .ok_or_else(|| {
-                            Error::new(
-                                Errno::ENOENT,
-                                format!("no program named '{}' is registered", command.program),
-                            )
-                        })?;
+                let registered = core.registered(&command.program)?;
                 core.spawn(INIT, &mut command, move |pid, slot| {
                     Ok(registered(Proc::new(rc, pid, slot)))
                 })

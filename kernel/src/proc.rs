@@ -105,16 +105,7 @@ impl Proc {
     pub fn spawn(&self, mut command: Command) -> SysResult<Pid> {
         let rc = self.core.clone();
         self.syscall(|core, slot| {
-            let program = core
-                .programs
-                .get(&*command.program)
-                .cloned()
-                .ok_or_else(|| {
-                    Error::new(
-                        Errno::ENOENT,
-                        format!("no program named '{}' is registered", command.program),
-                    )
-                })?;
+            let program = core.registered(&command.program)?;
             core.spawn(slot, &mut command, move |pid, child| {
                 Ok(program(Proc::new(rc, pid, child)))
             })
