@@ -191,7 +191,8 @@ impl SigSet {
 
     /// The lowest-numbered signal in the set, which Linux delivers first.
     pub fn first(self) -> Option<Signal> {
-        let bits = self.bits();
+        // Bits beyond the 31 signals (`from_bits_retain` keeps them) name no signal.
+        let bits = (self & SigSet::ALL).bits();
         (bits != 0).then(|| Signal(bits.trailing_zeros() as u8 + 1))
     }
 
@@ -259,6 +260,14 @@ mod tests {
             let s = Signal::from_number(n).unwrap();
             prop_assert_eq!(s.name().parse::<Signal>().unwrap(), s);
             prop_assert_eq!(s.number().to_string().parse::<Signal>().unwrap(), s);
+        }
+
+        #[test]
+        fn stray_bits_name_no_signal(bits in any::<u32>()) {
+            let set = SigSet::from_bits_retain(bits);
+            for s in set.first().into_iter().chain(set.signals()) {
+                prop_assert!((1..=31).contains(&s.number()), "{}", s.name());
+            }
         }
 
         #[test]

@@ -13,10 +13,14 @@ use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick}
 use crate::event::{Event, EventKind, EventLog};
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::table::ProcessTable;
+use crate::waker::WakeId;
 use crate::{Command, Error, ExitStatus, Pid, ProcState, SysResult, WaitFor, WaitOn};
 
 /// A registered program: makes the future of a new process.
 pub(crate) type Registered = Rc<dyn Fn(crate::Proc) -> Program>;
+
+/// Threads waiting, through a handle, for host-spawned processes to exit.
+pub(crate) type HostWaiters = HashMap<Pid, Vec<Sender<SysResult<ExitStatus>>>>;
 
 /// The slot of init.
 pub(crate) const INIT: u32 = 0;
@@ -36,8 +40,6 @@ pub(crate) struct Core {
     /// the ticks used in this dispatch.
     pub slice: Tick,
     pub ran: Tick,
-    /// The running process was woken through its waker during its own poll.
-    pub current_woken: bool,
     /// A process became ready while another was on the CPU (it may preempt).
     pub woke_during_dispatch: bool,
     /// What the running process asked for in the call it awaits.
@@ -45,7 +47,7 @@ pub(crate) struct Core {
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: HashMap<Pid, ExitStatus>,
-    host_waiters: HashMap<Pid, Vec<Sender<SysResult<ExitStatus>>>>,
+    host_waiters: HostWaiters,
     empty_env: Rc<Env>,
     root: Rc<str>,
     rng: u64,
@@ -64,7 +66,6 @@ impl Core {
             current: NIL,
             slice: 0,
             ran: 0,
-            current_woken: false,
             woke_during_dispatch: false,
             action: ActionSlot::default(),
             programs: HashMap::new(),
@@ -150,13 +151,18 @@ impl Core {
         self.table.get(slot).pid
     }
 
-    /// Charges one system call to the running process.
+    /// Charges one system call to the running process (to none when a destructor makes
+    /// it outside any process's turn).
     #[inline]
-    pub(crate) fn charge_syscall(&mut self, slot: u32) {
+    pub(crate) fn charge_syscall(&mut self) {
+        if self.current == NIL {
+            return;
+        }
         let cost = self.syscall_cost;
         self.now += cost;
         self.ran += cost;
-        self.table.get_mut(slot).sys += cost;
+        let current = self.current;
+        self.table.get_mut(current).sys += cost;
     }
 
     /// A number from the kernel's seeded generator (splitmix64).
@@ -166,6 +172,18 @@ impl Core {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+
+    /// Sets a process's nice value, clamped to -20..=19 as Linux does; returns it.
+    pub(crate) fn renice(&mut self, slot: u32, nice: i32) -> i8 {
+        let nice = nice.clamp(i32::from(NICE_MIN), i32::from(NICE_MAX)) as i8;
+        let process = self.table.get_mut(slot);
+        if process.nice != nice {
+            process.nice = nice;
+            let now = self.now;
+            self.policy.set_nice(TaskId(slot), nice, now);
+        }
+        nice
     }
 
     /// The program registered as `name`; ENOENT when there is none.
@@ -187,11 +205,13 @@ impl Core {
         &mut self,
         parent: u32,
         command: &mut Command,
-        make: impl FnOnce(Pid, u32) -> SysResult<Program>,
+        make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
     ) -> SysResult<Pid> {
         let (env, cwd, nice) = {
             let p = self.table.get(parent);
             let nice = match command.nice {
+                // The host is no process: its children start at nice 0, whatever init's.
+                None if parent == INIT => 0,
                 None => p.nice,
                 Some(n) if (i32::from(NICE_MIN)..=i32::from(NICE_MAX)).contains(&n) => n as i8,
                 Some(n) => {
@@ -248,7 +268,8 @@ impl Core {
             cwd,
         );
         process.host_child = parent == INIT;
-        let program = match make(pid, slot) {
+        let generation = self.table.get(slot).generation;
+        let program = match make(pid, slot, generation) {
             Ok(program) => program,
             Err(e) => {
                 self.table.remove(slot, false);
@@ -261,6 +282,10 @@ impl Core {
         self.publish(pid, EventKind::Spawned { parent: parent_pid });
         self.policy.admit(TaskId(slot), &params, self.now);
         self.policy.enqueue(TaskId(slot), Requeue::New, self.now);
+        if self.current != NIL {
+            // A child more favoured than its parent may take the CPU from it.
+            self.woke_during_dispatch = true;
+        }
         Ok(pid)
     }
 
@@ -385,6 +410,15 @@ impl Core {
         }
     }
 
+    /// Lets go of what may hold the kernel (registered programs) and of the host's
+    /// waiters, for the kernel's drop.
+    pub(crate) fn release(&mut self) -> (HashMap<String, Registered>, HostWaiters) {
+        (
+            std::mem::take(&mut self.programs),
+            std::mem::take(&mut self.host_waiters),
+        )
+    }
+
     /// Whether the host has an uncollected status for `pid`.
     pub(crate) fn has_host_exit(&self, pid: Pid) -> bool {
         self.host_exits.contains_key(&pid)
@@ -441,10 +475,11 @@ impl Core {
     }
 
     /// Arms the timer that wakes a sleeping process at `until` (once: a sleeper polled
-    /// again, after a stop, keeps the timer it has).
+    /// again, after a stop, keeps the timer it has). `Tick::MAX` is never: no timer.
     pub(crate) fn add_timer(&mut self, slot: u32, until: Tick) {
         let process = self.table.get_mut(slot);
-        if process.timer != 0 && process.wake_at == until {
+        process.wake_at = until;
+        if until == Tick::MAX || (process.timer != 0 && process.wake_at == until) {
             return;
         }
         self.timer_seq += 1;
@@ -511,17 +546,17 @@ impl Core {
             .count()
     }
 
-    /// A process's waker fired.
-    pub(crate) fn wake(&mut self, slot: u32) -> Result<(), Error> {
-        let Some(process) = self.table.try_get(slot) else {
+    /// A process's waker fired: a waiting process runs again, whatever it waits on (the
+    /// calls it awaits check their own conditions, and block again if they must).
+    pub(crate) fn wake(&mut self, id: WakeId) -> Result<(), Error> {
+        let Some(process) = self.table.try_get(id.slot) else {
             return Ok(());
         };
+        if !id.names(process.generation) {
+            return Ok(());
+        }
         match process.state {
-            ProcState::Waiting(WaitOn::Event) => self.make_ready(slot, Requeue::Woken),
-            ProcState::Running => {
-                self.current_woken = true;
-                Ok(())
-            }
+            ProcState::Waiting(_) => self.make_ready(id.slot, Requeue::Woken),
             _ => Ok(()),
         }
     }

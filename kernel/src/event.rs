@@ -78,6 +78,9 @@ pub(crate) struct EventLog {
     exits: VecDeque<(u64, ExitStatus)>,
     exit_count: u64,
     subscribers: Vec<Subscriber>,
+    /// Events waiting for the subscribers, who are called outside the kernel's borrow
+    /// (so that they may make calls of their own).
+    pending: Vec<Event>,
     /// Whether anything listens: a ring or a subscriber.
     active: bool,
 }
@@ -91,6 +94,7 @@ impl EventLog {
             exits: VecDeque::new(),
             exit_count: 0,
             subscribers: Vec::new(),
+            pending: Vec::new(),
             active: capacity > 0,
         }
     }
@@ -102,11 +106,14 @@ impl EventLog {
     }
 
     pub(crate) fn publish(&mut self, event: Event) {
-        for subscriber in &mut self.subscribers {
-            subscriber(&event);
-        }
         if self.capacity == 0 {
+            if !self.subscribers.is_empty() {
+                self.pending.push(event);
+            }
             return;
+        }
+        if !self.subscribers.is_empty() {
+            self.pending.push(event.clone());
         }
         let kind = match event.kind {
             EventKind::Spawned { parent } => RecordKind::Spawned(parent),
@@ -165,6 +172,24 @@ impl EventLog {
     pub(crate) fn subscribe(&mut self, subscriber: Subscriber) {
         self.subscribers.push(subscriber);
         self.active = true;
+    }
+
+    /// Hands out the events the subscribers have not seen, and the subscribers, to be
+    /// called outside the kernel's borrow; `None` when there is nothing to deliver.
+    pub(crate) fn take_pending(&mut self) -> Option<(Vec<Event>, Vec<Subscriber>)> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        Some((
+            std::mem::take(&mut self.pending),
+            std::mem::take(&mut self.subscribers),
+        ))
+    }
+
+    /// Takes the subscribers back after a delivery.
+    pub(crate) fn restore(&mut self, mut subscribers: Vec<Subscriber>) {
+        subscribers.append(&mut self.subscribers);
+        self.subscribers = subscribers;
     }
 
     /// The events in the ring, oldest first.

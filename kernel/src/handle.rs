@@ -4,12 +4,14 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::ThreadId;
 
 use crossbeam_channel::{Sender, bounded};
 use crossbeam_utils::sync::Unparker;
 use parking_lot::Mutex;
 use vproc_ipc::{Errno, Signal};
 
+use crate::proc::program_of;
 use crate::{Command, Error, ExitStatus, ExitValue, Pid, Proc, ProcInfo, SysResult};
 
 /// A program sent from another thread: the closure crosses threads, its future does not.
@@ -34,12 +36,15 @@ pub(crate) enum Injected {
         pid: Pid,
         reply: Sender<SysResult<ExitStatus>>,
     },
-    Wake(u32),
+    Wake(crate::waker::WakeId),
     Shutdown,
 }
 
 /// The state a kernel shares with its handles and with wakers on other threads.
 pub(crate) struct Shared {
+    /// The thread the kernel lives on (a `Kernel` is not `Send`): a handle called there
+    /// would wait for itself.
+    owner: ThreadId,
     queue: Mutex<VecDeque<Injected>>,
     pending: AtomicBool,
     closed: AtomicBool,
@@ -50,6 +55,7 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(unparker: Unparker) -> Self {
         Shared {
+            owner: std::thread::current().id(),
             queue: Mutex::new(VecDeque::new()),
             pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -115,6 +121,13 @@ impl KernelHandle {
     }
 
     fn ask<T>(&self, make: impl FnOnce(Sender<T>) -> Injected) -> SysResult<T> {
+        if std::thread::current().id() == self.shared.owner {
+            return Err(Error::new(
+                Errno::EDEADLK,
+                "a handle cannot wait for a kernel that lives on its own thread: call it \
+                 from another thread (a process uses its Proc, the host its Kernel)",
+            ));
+        }
         let (reply, answer) = bounded(1);
         if !self.shared.inject(make(reply)) {
             return Err(gone());
@@ -140,8 +153,7 @@ impl KernelHandle {
         Fut: Future + 'static,
         Fut::Output: ExitValue,
     {
-        let program: SendProgram =
-            Box::new(move |proc| Box::pin(async move { program(proc).await.exit_code() }));
+        let program: SendProgram = Box::new(move |proc| program_of(program, proc));
         self.ask(|reply| Injected::Spawn {
             command,
             program: Some(program),
@@ -165,7 +177,8 @@ impl KernelHandle {
         self.ask(|reply| Injected::Wait { pid, reply })?
     }
 
-    /// Asks `Kernel::serve` to return.
+    /// Asks the kernel's run loop to return [`Stop::Shutdown`](crate::Stop::Shutdown):
+    /// `serve`, or whichever `run` is in progress or comes next.
     pub fn shutdown(&self) {
         self.shared.inject(Injected::Shutdown);
     }

@@ -6,7 +6,6 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -19,12 +18,11 @@ use crate::event::{Event, Subscriber};
 use crate::handle::{Injected, Shared};
 use crate::proc::program_of;
 use crate::process::{Action, NIL};
+use crate::waker::WakeId;
 use crate::{
     Command, DeadlockReport, Error, ExitStatus, ExitValue, KernelHandle, Pid, Proc, ProcInfo,
     ProcState, SysResult, WaitOn, waker,
 };
-
-static NEXT_KERNEL_ID: AtomicU32 = AtomicU32::new(1);
 
 /// How the clock advances.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,8 +141,7 @@ impl KernelBuilder {
         core.syscall_cost = self.syscall_cost;
         let parker = Parker::new();
         let shared = Arc::new(Shared::new(parker.unparker().clone()));
-        let id = NEXT_KERNEL_ID.fetch_add(1, Ordering::Relaxed);
-        waker::register(id, &shared);
+        let id = waker::register(&shared);
         Kernel {
             core: Rc::new(RefCell::new(core)),
             shared,
@@ -154,6 +151,7 @@ impl KernelBuilder {
             started: Instant::now(),
             wakes: Vec::new(),
             shutdown: false,
+            paused: None,
         }
     }
 }
@@ -162,7 +160,7 @@ impl KernelBuilder {
 enum Limit {
     None,
     Pid(Pid),
-    Until(Tick),
+    For(Tick),
     Serve,
 }
 
@@ -174,11 +172,13 @@ pub struct Kernel {
     core: Rc<RefCell<Core>>,
     shared: Arc<Shared>,
     parker: Parker,
-    id: u32,
+    id: u16,
     clock: ClockMode,
     started: Instant,
-    wakes: Vec<u32>,
+    wakes: Vec<WakeId>,
     shutdown: bool,
+    /// A process whose dispatch a `run_for` limit cut short: still Running.
+    paused: Option<u32>,
 }
 
 impl Default for Kernel {
@@ -219,7 +219,9 @@ impl Kernel {
     /// Spawns a registered program as a child of init. Its status waits for the host in
     /// [`exit_status`](Kernel::exit_status).
     pub fn spawn(&mut self, command: Command) -> SysResult<Pid> {
-        self.spawn_host(command, None)
+        let pid = self.spawn_host(command, None);
+        self.deliver_events();
+        pid
     }
 
     /// Spawns a program given as a closure, as a child of init.
@@ -230,11 +232,14 @@ impl Kernel {
         Fut::Output: ExitValue,
     {
         let rc = self.core.clone();
-        self.core
+        let pid = self
+            .core
             .borrow_mut()
-            .spawn(INIT, &mut command, move |pid, slot| {
-                Ok(program_of(program, Proc::new(rc, pid, slot)))
-            })
+            .spawn(INIT, &mut command, move |pid, slot, generation| {
+                Ok(program_of(program, Proc::new(rc, pid, slot, generation)))
+            });
+        self.deliver_events();
+        pid
     }
 
     fn spawn_host(
@@ -245,13 +250,13 @@ impl Kernel {
         let rc = self.core.clone();
         let mut core = self.core.borrow_mut();
         match program {
-            Some(program) => core.spawn(INIT, &mut command, move |pid, slot| {
-                Ok(program(Proc::new(rc, pid, slot)))
+            Some(program) => core.spawn(INIT, &mut command, move |pid, slot, generation| {
+                Ok(program(Proc::new(rc, pid, slot, generation)))
             }),
             None => {
                 let registered = core.registered(&command.program)?;
-                core.spawn(INIT, &mut command, move |pid, slot| {
-                    Ok(registered(Proc::new(rc, pid, slot)))
+                core.spawn(INIT, &mut command, move |pid, slot, generation| {
+                    Ok(registered(Proc::new(rc, pid, slot, generation)))
                 })
             }
         }
@@ -260,11 +265,14 @@ impl Kernel {
     /// Sends a signal with its default action (handlers come with signal dispositions):
     /// terminate, stop, continue or ignore. ESRCH for an unknown pid.
     pub fn kill(&mut self, pid: Pid, signal: Signal) -> SysResult<()> {
-        self.deliver(pid, signal)
+        let result = self.deliver(pid, signal);
+        self.deliver_events();
+        result
     }
 
     /// Delivers a signal; ends the process if the signal terminates it.
     fn deliver(&mut self, pid: Pid, signal: Signal) -> SysResult<()> {
+        self.unpause()?;
         let terminate = self.core.borrow_mut().signal(pid, signal)?;
         if let Some((slot, status)) = terminate {
             self.terminate(slot, status)?;
@@ -277,7 +285,7 @@ impl Kernel {
     #[inline]
     fn terminate(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
         let program = self.core.borrow_mut().begin_exit(slot, status)?;
-        drop(program);
+        contain(move || drop(program));
         self.core.borrow_mut().finish_exit(slot)
     }
 
@@ -292,9 +300,13 @@ impl Kernel {
         KernelHandle::new(self.shared.clone())
     }
 
-    /// The clock.
+    /// The clock (in real time, never behind the wall clock).
     pub fn now(&self) -> Tick {
-        self.core.borrow().now
+        let now = self.core.borrow().now;
+        match self.clock {
+            ClockMode::Virtual => now,
+            ClockMode::Real { tick } => now.max(wall_ticks(self.started, tick)),
+        }
     }
 
     /// The policy's name.
@@ -307,7 +319,11 @@ impl Kernel {
         crate::ps::snapshot(&self.core.borrow())
     }
 
-    /// Calls `subscriber` with every event from now on, on the kernel's thread.
+    /// Calls `subscriber` with every event from now on, in order, on the kernel's thread.
+    ///
+    /// Subscribers are called between the kernel's own steps (after each dispatch, and at
+    /// the end of the `Kernel` call that caused the event), never inside them, so a
+    /// subscriber may make calls of its own.
     pub fn subscribe(&mut self, subscriber: impl FnMut(&Event) + 'static) {
         let subscriber: Subscriber = Box::new(subscriber);
         self.core.borrow_mut().events.subscribe(subscriber);
@@ -356,33 +372,60 @@ impl Kernel {
     }
 
     /// Runs for `ticks` ticks of the clock at most (or as `run`).
+    ///
+    /// A process whose CPU burst the limit cuts stays on the CPU, with what is left of its
+    /// slice, until the next run: running for a+b ticks in two calls gives the same
+    /// schedule as in one.
     pub fn run_for(&mut self, ticks: Tick) -> Result<Stop, Error> {
-        let until = self.now().saturating_add(ticks);
-        self.run_loop(Limit::Until(until))
+        self.run_loop(Limit::For(ticks))
     }
 
     /// Runs until a handle asks for shutdown, serving handle requests even when no
-    /// process is left.
+    /// process is left. Returns as `run` does once no handle is left (nothing could ask).
     pub fn serve(&mut self) -> Result<Stop, Error> {
         self.run_loop(Limit::Serve)
     }
 
     fn run_loop(&mut self, limit: Limit) -> Result<Stop, Error> {
+        let stop = self.steps(limit);
+        self.deliver_events();
+        stop
+    }
+
+    /// Gives the subscribers the events they have not seen, outside any borrow.
+    fn deliver_events(&mut self) {
+        loop {
+            let Some((events, mut subscribers)) = self.core.borrow_mut().events.take_pending()
+            else {
+                return;
+            };
+            for event in &events {
+                for subscriber in &mut subscribers {
+                    subscriber(event);
+                }
+            }
+            self.core.borrow_mut().events.restore(subscribers);
+        }
+    }
+
+    fn steps(&mut self, limit: Limit) -> Result<Stop, Error> {
         let _running = waker::RunningGuard::enter(self.id);
+        self.sync_clock();
         let until = match limit {
-            Limit::Until(until) => until,
-            _ => Tick::MAX,
+            Limit::For(ticks) => Some(self.core.borrow().now.saturating_add(ticks)),
+            _ => None,
         };
         loop {
+            self.deliver_events();
             self.absorb()?;
             if std::mem::take(&mut self.shutdown) {
                 return Ok(Stop::Shutdown);
             }
-            let mut core = self.core.borrow_mut();
-            if let ClockMode::Real { tick } = self.clock {
-                let wall = wall_ticks(self.started, tick);
-                core.now = core.now.max(wall);
+            if self.sync_clock() {
+                // It waited: take in what came meanwhile first.
+                continue;
             }
+            let mut core = self.core.borrow_mut();
             if let Limit::Pid(pid) = limit {
                 let gone = match core.table.slot_of(pid) {
                     None => true,
@@ -395,8 +438,13 @@ impl Kernel {
             if core.table.len() == 1 && limit != Limit::Serve {
                 return Ok(Stop::AllExited);
             }
-            if core.now >= until {
+            if until.is_some_and(|until| core.now >= until) {
                 return Ok(Stop::TimeLimit);
+            }
+            if let Some(slot) = self.paused.take() {
+                drop(core);
+                self.resume(slot, until)?;
+                continue;
             }
             core.fire_timers()?;
             let now = core.now;
@@ -405,37 +453,72 @@ impl Kernel {
                 self.dispatch(task.0, until)?;
                 continue;
             }
-            // Idle: nothing is ready.
-            match core.next_wakeup() {
+            // Idle: nothing is ready. Wait for the next timer or the limit, whichever is
+            // first; with neither, for a handle; with no handle either, nothing can ever
+            // happen again.
+            let wake = match (core.next_wakeup(), until) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            match wake {
                 Some(at) => match self.clock {
-                    ClockMode::Virtual => core.now = core.now.max(at.min(until)),
+                    ClockMode::Virtual => core.now = core.now.max(at),
                     ClockMode::Real { tick } => {
                         drop(core);
-                        match tick_instant(self.started, tick, at.min(until)) {
-                            Some(wake) => self.parker.park_deadline(wake),
-                            None => self.parker.park(),
-                        }
+                        self.park_until(tick, at);
                     }
                 },
-                None if limit == Limit::Serve || self.shared.has_handles() => {
+                None if self.shared.has_handles() => {
                     drop(core);
-                    self.parker.park();
+                    if !self.shared.has_pending() {
+                        self.parker.park();
+                    }
                 }
-                None => {
-                    let report = deadlock_report(&core);
-                    return Ok(Stop::Deadlock(report));
-                }
+                None if core.table.len() == 1 => return Ok(Stop::AllExited),
+                None => return Ok(Stop::Deadlock(deadlock_report(&core))),
             }
+        }
+    }
+
+    /// In real time, brings the clock up to the wall clock; if CPU bursts took it past
+    /// the wall clock, waits until the wall clock catches up, as a real CPU would have
+    /// taken that long. Returns whether it waited.
+    fn sync_clock(&mut self) -> bool {
+        let ClockMode::Real { tick } = self.clock else {
+            return false;
+        };
+        let wall = wall_ticks(self.started, tick);
+        let now = {
+            let mut core = self.core.borrow_mut();
+            core.now = core.now.max(wall);
+            core.now
+        };
+        if now > wall {
+            self.park_until(tick, now);
+            return true;
+        }
+        false
+    }
+
+    /// Parks the kernel's thread until the wall-clock instant of tick `at`, or until a
+    /// handle or a waker on another thread unparks it.
+    fn park_until(&self, tick: Duration, at: Tick) {
+        if self.shared.has_pending() {
+            return;
+        }
+        match tick_instant(self.started, tick, at) {
+            Some(deadline) => self.parker.park_deadline(deadline),
+            None => self.parker.park(),
         }
     }
 
     /// Takes in what came from outside the run loop: wakes and handle requests.
     fn absorb(&mut self) -> Result<(), Error> {
-        waker::take_local_wakes(&mut self.wakes);
+        waker::take_local_wakes(self.id, &mut self.wakes);
         if !self.wakes.is_empty() {
             let mut core = self.core.borrow_mut();
-            for slot in self.wakes.drain(..) {
-                core.wake(slot)?;
+            for id in self.wakes.drain(..) {
+                core.wake(id)?;
             }
         }
         if self.shared.has_pending() {
@@ -466,35 +549,74 @@ impl Kernel {
                 let _ = reply.send(self.ps());
             }
             Injected::Wait { pid, reply } => self.core.borrow_mut().host_wait(pid, reply),
-            Injected::Wake(slot) => self.core.borrow_mut().wake(slot)?,
+            Injected::Wake(id) => self.core.borrow_mut().wake(id)?,
             Injected::Shutdown => self.shutdown = true,
         }
         Ok(())
     }
 
+    /// Ends the dispatch that a `run_for` limit cut short, as a preemption: the host is
+    /// about to act on processes.
+    fn unpause(&mut self) -> Result<(), Error> {
+        if let Some(slot) = self.paused.take() {
+            let mut core = self.core.borrow_mut();
+            core.current = slot;
+            preempt(&mut core, slot)?;
+        }
+        Ok(())
+    }
+
     /// Runs the process in `slot` until it blocks, yields, is preempted or exits.
-    fn dispatch(&mut self, slot: u32, until: Tick) -> Result<(), Error> {
+    fn dispatch(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
         {
             let mut core = self.core.borrow_mut();
             let core = &mut *core;
             core.transition(slot, ProcState::Running)?;
             core.current = slot;
             core.ran = 0;
-            core.current_woken = false;
-            core.woke_during_dispatch = false;
             core.slice = 0;
+            core.woke_during_dispatch = false;
+            // An action left by a call made outside any dispatch belongs to no one.
+            core.action.take();
             let now = core.now;
             let process = core.table.get_mut(slot);
             if process.started == Tick::MAX {
                 process.started = now;
             }
-            if process.compute_left > 0 && !run_burst(core, slot, until)? {
-                return Ok(());
-            }
         }
-        let waker = waker::for_process(self.id, slot);
+        self.run_dispatch(slot, until)
+    }
+
+    /// Goes on with a dispatch that a `run_for` limit cut short.
+    fn resume(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
+        {
+            let mut core = self.core.borrow_mut();
+            core.current = slot;
+            // Processes may have become ready meanwhile; let the policy judge.
+            core.woke_during_dispatch = true;
+        }
+        self.run_dispatch(slot, until)
+    }
+
+    fn run_dispatch(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
+        let generation = self.core.borrow().table.get(slot).generation;
+        let waker = waker::for_process(WakeId::new(self.id, slot, generation));
         let mut cx = Context::from_waker(&waker);
         loop {
+            {
+                let mut core = self.core.borrow_mut();
+                if core.table.get(slot).compute_left > 0 {
+                    match run_burst(&mut core, slot, until)? {
+                        Burst::Done => {}
+                        Burst::Preempted => return Ok(()),
+                        Burst::Paused => {
+                            core.current = NIL;
+                            self.paused = Some(slot);
+                            return Ok(());
+                        }
+                    }
+                }
+            }
             let mut program = self
                 .core
                 .borrow_mut()
@@ -509,27 +631,22 @@ impl Kernel {
             let action = core.action.take();
             let status = match polled {
                 Ok(Poll::Ready(code)) => Some(ExitStatus::Exited(code)),
-                Err(payload) => Some(ExitStatus::Panicked(panic_message(&*payload).into())),
+                Err(payload) => Some(ExitStatus::Panicked(panic_message(payload).into())),
                 Ok(Poll::Pending) => match action {
                     Action::Exit(code) => Some(ExitStatus::Exited(code)),
                     _ => None,
                 },
             };
+            core.table.get_mut(slot).program = Some(program);
             if let Some(status) = status {
                 end_dispatch(core, slot);
-                // The program goes back so that `terminate` drops it outside the borrow.
-                core.table.get_mut(slot).program = Some(program);
                 drop(guard);
                 return self.terminate(slot, status);
             }
-            core.table.get_mut(slot).program = Some(program);
             match action {
                 Action::Compute(ticks) => {
                     core.table.get_mut(slot).compute_left = ticks;
-                    if run_burst(core, slot, until)? {
-                        continue;
-                    }
-                    return Ok(());
+                    continue;
                 }
                 Action::Yield => {
                     core.table.get_mut(slot).voluntary += 1;
@@ -541,11 +658,6 @@ impl Kernel {
                     core.add_timer(slot, until);
                 }
                 Action::Wait(target) => block(core, slot, WaitOn::Child(target))?,
-                Action::None if core.current_woken => {
-                    core.table.get_mut(slot).voluntary += 1;
-                    end_dispatch(core, slot);
-                    core.make_ready(slot, Requeue::Yielded)?;
-                }
                 Action::None => block(core, slot, WaitOn::Event)?,
                 Action::Exit(_) => unreachable!("handled with the other endings above"),
             }
@@ -570,13 +682,30 @@ fn block(core: &mut Core, slot: u32, on: WaitOn) -> Result<(), Error> {
     core.transition(slot, ProcState::Waiting(on))
 }
 
-/// Runs the running process's CPU burst. Returns true when the burst is over and the
-/// process still runs, false when it was preempted (it is then ready again).
-fn run_burst(core: &mut Core, slot: u32, until: Tick) -> Result<bool, Error> {
+/// The running process loses the CPU and is ready again.
+fn preempt(core: &mut Core, slot: u32) -> Result<(), Error> {
+    core.table.get_mut(slot).involuntary += 1;
+    end_dispatch(core, slot);
+    core.make_ready(slot, Requeue::Preempted)
+}
+
+/// How a CPU burst stopped.
+enum Burst {
+    /// It is over; the process runs on.
+    Done,
+    /// The process lost the CPU (end of slice, or a more favoured process woke).
+    Preempted,
+    /// The `run_for` limit came: the process stays on the CPU until the next run.
+    Paused,
+}
+
+/// Runs the running process's CPU burst, in chunks that end at the slice's end, the next
+/// timer and the limit.
+fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, Error> {
     loop {
         let left = core.table.get(slot).compute_left;
         if left == 0 {
-            return Ok(true);
+            return Ok(Burst::Done);
         }
         if core.slice == 0 {
             core.slice = core.policy.slice(TaskId(slot)).max(1);
@@ -584,13 +713,17 @@ fn run_burst(core: &mut Core, slot: u32, until: Tick) -> Result<bool, Error> {
         let slice_left = core.slice.saturating_sub(core.ran);
         let woken_better =
             core.woke_during_dispatch && core.policy.should_preempt(TaskId(slot), core.now);
-        if slice_left == 0 || core.now >= until || woken_better {
-            core.table.get_mut(slot).involuntary += 1;
-            end_dispatch(core, slot);
-            core.make_ready(slot, Requeue::Preempted)?;
-            return Ok(false);
+        if slice_left == 0 || woken_better {
+            preempt(core, slot)?;
+            return Ok(Burst::Preempted);
         }
-        let mut chunk = left.min(slice_left).min(until - core.now);
+        let mut chunk = left.min(slice_left);
+        if let Some(until) = until {
+            if core.now >= until {
+                return Ok(Burst::Paused);
+            }
+            chunk = chunk.min(until - core.now);
+        }
         if let Some(at) = core.next_wakeup()
             && at > core.now
         {
@@ -615,13 +748,25 @@ fn wall_ticks(started: Instant, tick: Duration) -> Tick {
     (started.elapsed().as_nanos() / tick.as_nanos().max(1)) as Tick
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
+/// The message of a panic; the payload is dropped here, and a payload whose own drop
+/// panics is leaked rather than let that second panic out of the kernel.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let message = if let Some(text) = payload.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = payload.downcast_ref::<String>() {
         text.clone()
     } else {
         "panic with a non-text payload".to_string()
+    };
+    contain(move || drop(payload));
+    message
+}
+
+/// Runs `f` (a drop of program code), keeping a panic in it from unwinding through the
+/// kernel; a panic's own payload is leaked, as dropping it could panic again.
+fn contain(f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        std::mem::forget(payload);
     }
 }
 
@@ -655,5 +800,10 @@ impl Drop for Kernel {
                 .collect()
         };
         drop(programs);
+        // Registered programs may hold what holds the kernel; waiters must learn it is
+        // gone rather than wait on.
+        let (registered, waiters) = self.core.borrow_mut().release();
+        drop(registered);
+        drop(waiters);
     }
 }

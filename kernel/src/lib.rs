@@ -63,6 +63,6 @@ pub use pid::{PID_MAX_LIMIT, Pid, RESERVED_PIDS};
 pub use proc::{Compute, Exit, Proc, Sleep, Times, WaitFlags, WaitPid, YieldNow};
 pub use ps::{ProcInfo, PsTable, PsTree};
 pub use state::{ProcState, WaitFor, WaitOn};
-pub use status::{ExitStatus, ExitValue};
+pub use status::{ExitStatus, ExitValue, FnOutput, Never};
 pub use vproc_ipc::{Errno, Signal};
 pub use vproc_sched::Tick;

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 
 use bitflags::bitflags;
 use vproc_ipc::Errno;
-use vproc_sched::{NICE_MAX, NICE_MIN, TaskId, Tick};
+use vproc_sched::Tick;
 
 use crate::core::{Core, set_var};
 use crate::process::{Action, Program};
@@ -41,28 +41,72 @@ pub struct Times {
 ///
 /// A program is an `async` function that takes a `Proc`. Calls that may block (`sleep`,
 /// `wait`, `yield_now`, `compute`) are `async` and are where other processes run; the rest
-/// return at once. Every call but [`pid`](Proc::pid) costs the kernel's syscall cost in
-/// ticks of system time.
+/// return at once. Every call but [`pid`](Proc::pid), [`compute`](Proc::compute) (which
+/// is user time) and [`exit`](Proc::exit) costs the kernel's syscall cost in ticks of
+/// system time, charged to the process on the CPU.
 ///
 /// A `Proc` belongs to its process and its kernel's thread: it is neither `Send` nor
-/// `Clone`.
+/// `Clone`. Kept past the end of its process, it acts on nothing: calls that change the
+/// process fail with ESRCH, queries answer as for an empty process.
 pub struct Proc {
     core: Rc<RefCell<Core>>,
     pid: Pid,
     slot: u32,
+    generation: u32,
 }
 
 impl Proc {
-    pub(crate) fn new(core: Rc<RefCell<Core>>, pid: Pid, slot: u32) -> Self {
-        Proc { core, pid, slot }
+    pub(crate) fn new(core: Rc<RefCell<Core>>, pid: Pid, slot: u32, generation: u32) -> Self {
+        Proc {
+            core,
+            pid,
+            slot,
+            generation,
+        }
     }
 
-    /// Runs a system call: charges its cost, then `f`.
+    /// Runs a system call of this process: charges its cost, then `f` on the process's
+    /// slot; ESRCH when the process is gone.
     #[inline]
-    fn syscall<R>(&self, f: impl FnOnce(&mut Core, u32) -> R) -> R {
+    fn syscall<T>(&self, f: impl FnOnce(&mut Core, u32) -> SysResult<T>) -> SysResult<T> {
         let mut core = self.core.borrow_mut();
-        core.charge_syscall(self.slot);
-        f(&mut core, self.slot)
+        core.charge_syscall();
+        match core.table.owner(self.slot, self.generation) {
+            Some(slot) => f(&mut core, slot),
+            None => Err(self.gone()),
+        }
+    }
+
+    /// Runs a query about this process: charges its cost, then `f`, or gives `gone` when
+    /// the process is gone.
+    #[inline]
+    fn query<T>(&self, gone: T, f: impl FnOnce(&mut Core, u32) -> T) -> T {
+        let mut core = self.core.borrow_mut();
+        core.charge_syscall();
+        match core.table.owner(self.slot, self.generation) {
+            Some(slot) => f(&mut core, slot),
+            None => gone,
+        }
+    }
+
+    /// Runs a call about the kernel as a whole: charges its cost, then `f`.
+    #[inline]
+    fn global<T>(&self, f: impl FnOnce(&mut Core) -> T) -> T {
+        let mut core = self.core.borrow_mut();
+        core.charge_syscall();
+        f(&mut core)
+    }
+
+    fn gone(&self) -> Error {
+        Error::new(
+            Errno::ESRCH,
+            format!("process {} has ended; its Proc acts on nothing", self.pid),
+        )
+    }
+
+    /// The slot, if the process is still there.
+    fn me(&self, core: &Core) -> Option<u32> {
+        core.table.owner(self.slot, self.generation)
     }
 
     /// This process's id (`getpid`); free of charge.
@@ -72,7 +116,7 @@ impl Proc {
 
     /// The parent's id (`getppid`): 1 once the parent has exited and init adopted us.
     pub fn getppid(&self) -> Pid {
-        self.syscall(|core, slot| {
+        self.query(Pid(0), |core, slot| {
             let parent = core.table.get(slot).parent;
             core.pid(parent)
         })
@@ -80,23 +124,25 @@ impl Proc {
 
     /// The program name (`argv[0]`).
     pub fn name(&self) -> String {
-        self.syscall(|core, slot| core.table.get(slot).name.to_string())
+        self.query(String::new(), |core, slot| {
+            core.table.get(slot).name.to_string()
+        })
     }
 
     /// The arguments after the program name.
     pub fn args(&self) -> Vec<String> {
-        self.syscall(|core, slot| core.table.get(slot).args.to_vec())
+        self.query(Vec::new(), |core, slot| core.table.get(slot).args.to_vec())
     }
 
     /// The clock, in ticks (`clock_gettime(CLOCK_MONOTONIC)`).
     pub fn now(&self) -> Tick {
-        self.syscall(|core, _| core.now)
+        self.global(|core| core.now)
     }
 
     /// A pseudo-random number from the kernel's seeded generator: the same seed gives the
     /// same numbers in the same schedule.
     pub fn random(&self) -> u64 {
-        self.syscall(|core, _| core.next_random())
+        self.global(Core::next_random)
     }
 
     /// Starts a child running the registered program `command` names. ENOENT when no
@@ -106,8 +152,8 @@ impl Proc {
         let rc = self.core.clone();
         self.syscall(|core, slot| {
             let program = core.registered(&command.program)?;
-            core.spawn(slot, &mut command, move |pid, child| {
-                Ok(program(Proc::new(rc, pid, child)))
+            core.spawn(slot, &mut command, move |pid, child, generation| {
+                Ok(program(Proc::new(rc, pid, child, generation)))
             })
         })
     }
@@ -122,8 +168,8 @@ impl Proc {
     {
         let rc = self.core.clone();
         self.syscall(|core, slot| {
-            core.spawn(slot, &mut command, move |pid, child| {
-                let proc = Proc::new(rc, pid, child);
+            core.spawn(slot, &mut command, move |pid, child, generation| {
+                let proc = Proc::new(rc, pid, child, generation);
                 Ok(program_of(program, proc))
             })
         })
@@ -187,7 +233,7 @@ impl Proc {
 
     /// The value of an environment variable.
     pub fn getenv(&self, key: &str) -> Option<String> {
-        self.syscall(|core, slot| {
+        self.query(None, |core, slot| {
             core.table
                 .get(slot)
                 .env
@@ -221,12 +267,14 @@ impl Proc {
 
     /// The whole environment, in the order variables were set.
     pub fn environ(&self) -> Vec<(String, String)> {
-        self.syscall(|core, slot| core.table.get(slot).env.to_vec())
+        self.query(Vec::new(), |core, slot| core.table.get(slot).env.to_vec())
     }
 
     /// The working directory.
     pub fn getcwd(&self) -> String {
-        self.syscall(|core, slot| core.table.get(slot).cwd.to_string())
+        self.query("/".to_string(), |core, slot| {
+            core.table.get(slot).cwd.to_string()
+        })
     }
 
     /// Changes the working directory (absolute, or relative to the current one); `.` and
@@ -243,10 +291,10 @@ impl Proc {
     /// Adds `increment` to the nice value, clamped to -20..=19 as Linux does, and returns
     /// the new value.
     pub fn nice(&self, increment: i32) -> SysResult<i32> {
-        let current = self.getpriority(None)?;
-        let new = current.saturating_add(increment);
-        self.setpriority(None, new)?;
-        self.getpriority(None)
+        self.syscall(|core, slot| {
+            let nice = i32::from(core.table.get(slot).nice).saturating_add(increment);
+            Ok(i32::from(core.renice(slot, nice)))
+        })
     }
 
     /// The nice value of a process (`None`: this one). ESRCH for an unknown pid.
@@ -262,17 +310,14 @@ impl Proc {
     pub fn setpriority(&self, pid: Option<Pid>, nice: i32) -> SysResult<()> {
         self.syscall(|core, slot| {
             let target = resolve_target(core, slot, pid)?;
-            let nice = nice.clamp(i32::from(NICE_MIN), i32::from(NICE_MAX)) as i8;
-            core.table.get_mut(target).nice = nice;
-            let now = core.now;
-            core.policy.set_nice(TaskId(target), nice, now);
+            core.renice(target, nice);
             Ok(())
         })
     }
 
     /// CPU time used by this process and its reaped children.
     pub fn times(&self) -> Times {
-        self.syscall(|core, slot| {
+        self.query(Times::default(), |core, slot| {
             let p = core.table.get(slot);
             Times {
                 user: p.user,
@@ -285,7 +330,7 @@ impl Proc {
 
     /// A snapshot of the process table, as `ps` shows it.
     pub fn ps(&self) -> Vec<ProcInfo> {
-        self.syscall(|core, _| crate::ps::snapshot(core))
+        self.global(|core| crate::ps::snapshot(core))
     }
 
     fn act(&self, action: Action) {
@@ -344,11 +389,13 @@ impl Future for WaitPid<'_> {
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut core = self.proc.core.borrow_mut();
-        let slot = self.proc.slot;
         if !self.charged {
-            core.charge_syscall(slot);
+            core.charge_syscall();
             self.charged = true;
         }
+        let Some(slot) = self.proc.me(&core) else {
+            return Poll::Ready(Err(self.proc.gone()));
+        };
         match core.wait_child(slot, self.target) {
             Ok(None) if !self.flags.contains(WaitFlags::NOHANG) => {
                 core.action.set(Action::Wait(self.target));
@@ -376,7 +423,7 @@ impl Future for YieldNow<'_> {
         }
         self.done = true;
         let mut core = self.proc.core.borrow_mut();
-        core.charge_syscall(self.proc.slot);
+        core.charge_syscall();
         core.action.set(Action::Yield);
         Poll::Pending
     }
@@ -398,7 +445,7 @@ impl Future for Sleep<'_> {
         let until = match self.until {
             Some(until) => until,
             None => {
-                core.charge_syscall(self.proc.slot);
+                core.charge_syscall();
                 if self.ticks == 0 {
                     return Poll::Ready(());
                 }

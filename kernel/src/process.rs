@@ -80,6 +80,9 @@ impl ActionSlot {
 /// A process as the kernel keeps it.
 pub(crate) struct Process {
     pub pid: Pid,
+    /// Counts the occupants of this slot, so that a `Proc` or a waker of an earlier one
+    /// is told apart.
+    pub generation: u32,
     /// Slot of the parent; `NIL` for init.
     pub parent: u32,
     /// Children form a doubly linked list: zombies first, in exit order, then live
@@ -125,6 +128,7 @@ impl Process {
     pub(crate) fn vacant(env: Rc<Env>, cwd: Rc<str>) -> Process {
         Process {
             pid: Pid(0),
+            generation: 0,
             parent: NIL,
             first_child: NIL,
             last_child: NIL,

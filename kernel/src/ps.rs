@@ -1,5 +1,6 @@
 //! Snapshots of the process table, and the two ways `ps` prints them.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 
 use vproc_sched::Tick;
@@ -93,6 +94,7 @@ impl fmt::Display for PsTable<'_> {
         for p in self.0 {
             let wchan = match p.state {
                 ProcState::Waiting(WaitOn::Sleep) => match p.wake_at {
+                    Some(Tick::MAX) => "sleep forever".to_string(),
                     Some(at) => format!("sleep until {at}"),
                     None => "sleep".to_string(),
                 },
@@ -127,36 +129,43 @@ pub struct PsTree<'a>(pub &'a [ProcInfo]);
 
 impl fmt::Display for PsTree<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut children: HashMap<Pid, Vec<&ProcInfo>> = HashMap::new();
+        for p in self.0 {
+            children.entry(p.ppid).or_default().push(p);
+        }
+        let pids: HashSet<Pid> = self.0.iter().map(|p| p.pid).collect();
         let mut out = String::new();
-        for root in self
-            .0
-            .iter()
-            .filter(|p| !self.0.iter().any(|q| q.pid == p.ppid))
-        {
-            self.branch(&mut out, root, "", true, true);
+        for root in self.0.iter().filter(|p| !pids.contains(&p.ppid)) {
+            branch(&mut out, &children, root, "", None);
         }
         f.write_str(&out)
     }
 }
 
-impl PsTree<'_> {
-    fn branch(&self, out: &mut String, p: &ProcInfo, prefix: &str, last: bool, root: bool) {
-        let (joint, more) = match (root, last) {
-            (true, _) => ("", ""),
-            (false, true) => ("└─ ", "   "),
-            (false, false) => ("├─ ", "│  "),
-        };
-        let _ = writeln!(
-            out,
-            "{prefix}{joint}{}({}) [{}]",
-            p.command_line(),
-            p.pid,
-            p.state.code()
-        );
-        let children: Vec<&ProcInfo> = self.0.iter().filter(|c| c.ppid == p.pid).collect();
-        let inner = format!("{prefix}{more}");
-        for (i, child) in children.iter().enumerate() {
-            self.branch(out, child, &inner, i + 1 == children.len(), false);
-        }
+/// Writes `p` and, below it, its children; `last` is whether `p` ends its siblings
+/// (`None` for a root).
+fn branch(
+    out: &mut String,
+    children: &HashMap<Pid, Vec<&ProcInfo>>,
+    p: &ProcInfo,
+    prefix: &str,
+    last: Option<bool>,
+) {
+    let (joint, more) = match last {
+        None => ("", ""),
+        Some(true) => ("└─ ", "   "),
+        Some(false) => ("├─ ", "│  "),
+    };
+    let _ = writeln!(
+        out,
+        "{prefix}{joint}{}({}) [{}]",
+        p.command_line(),
+        p.pid,
+        p.state.code()
+    );
+    let inner = format!("{prefix}{more}");
+    let kids = children.get(&p.pid).map_or(&[][..], Vec::as_slice);
+    for (i, child) in kids.iter().enumerate() {
+        branch(out, children, child, &inner, Some(i + 1 == kids.len()));
     }
 }

@@ -93,6 +93,27 @@ impl ExitValue for i32 {
     }
 }
 
+/// Names the never type `!` on stable Rust, where it cannot be written: the output of a
+/// `fn() -> !`.
+pub trait FnOutput {
+    /// The function's return type.
+    type Output;
+}
+
+impl<T> FnOutput for fn() -> T {
+    type Output = T;
+}
+
+/// The never type `!`: what an endless `async` block returns in edition 2024.
+pub type Never = <fn() -> ! as FnOutput>::Output;
+
+/// A program that never returns (`async move { loop { … } }`) needs no exit code.
+impl ExitValue for Never {
+    fn exit_code(self) -> u8 {
+        self
+    }
+}
+
 impl<T: ExitValue, E> ExitValue for Result<T, E> {
     fn exit_code(self) -> u8 {
         match self {

@@ -52,6 +52,7 @@ impl ProcessTable {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {
+                debug_assert!(self.slots.len() < crate::waker::MAX_SLOTS);
                 self.slots.push(vacant());
                 (self.slots.len() - 1) as u32
             }
@@ -61,7 +62,9 @@ impl ProcessTable {
             self.by_pid.resize(index + 1, PID_FREE);
         }
         self.by_pid[index] = slot;
-        self.slots[slot as usize].pid = pid;
+        let process = &mut self.slots[slot as usize];
+        process.pid = pid;
+        process.generation = process.generation.wrapping_add(1);
         self.live += 1;
         slot
     }
@@ -97,6 +100,14 @@ impl ProcessTable {
         let process = &self.slots[slot as usize];
         debug_assert!(!process.is_vacant(), "slot {slot} holds no process");
         process
+    }
+
+    /// The slot, if it still holds the occupant of that generation.
+    #[inline]
+    pub(crate) fn owner(&self, slot: u32, generation: u32) -> Option<u32> {
+        self.try_get(slot)
+            .is_some_and(|p| p.generation == generation)
+            .then_some(slot)
     }
 
     #[inline]

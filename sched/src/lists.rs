@@ -83,13 +83,19 @@ impl TaskLists {
         self.ends[list].head == NIL
     }
 
-    /// Appends `task` to `list`. The task must not be on any list.
+    /// Appends `task` to `list`, taking it off the list it was on.
+    ///
+    /// # Panics
+    /// If `list` is not below the number of lists, as slice indexing does.
     #[inline]
     pub fn push_back(&mut self, list: usize, task: TaskId) {
         self.insert(list, task, false);
     }
 
-    /// Puts `task` at the head of `list`. The task must not be on any list.
+    /// Puts `task` at the head of `list`, taking it off the list it was on.
+    ///
+    /// # Panics
+    /// If `list` is not below the number of lists, as slice indexing does.
     #[inline]
     pub fn push_front(&mut self, list: usize, task: TaskId) {
         self.insert(list, task, true);
@@ -100,7 +106,8 @@ impl TaskLists {
         if i >= self.links.len() {
             self.links.resize(i + 1, UNLINKED);
         }
-        debug_assert_eq!(self.links[i].list, NIL, "task {i} is already on a list");
+        // A task on a list moves: it is never on two.
+        self.remove(task);
         let ends = &mut self.ends[list];
         let id = task.0;
         if front {
@@ -208,14 +215,15 @@ mod tests {
             let mut lists = TaskLists::new(3);
             let mut model: Vec<VecDeque<u32>> = vec![VecDeque::new(); 3];
             for op in ops {
-                let on_a_list = |m: &Vec<VecDeque<u32>>, t: u32| m.iter().any(|q| q.contains(&t));
                 match op {
-                    Op::PushBack(l, t) if !on_a_list(&model, t) => {
+                    Op::PushBack(l, t) => {
                         lists.push_back(l, TaskId(t));
+                        model.iter_mut().for_each(|q| q.retain(|&x| x != t));
                         model[l].push_back(t);
                     }
-                    Op::PushFront(l, t) if !on_a_list(&model, t) => {
+                    Op::PushFront(l, t) => {
                         lists.push_front(l, TaskId(t));
+                        model.iter_mut().for_each(|q| q.retain(|&x| x != t));
                         model[l].push_front(t);
                     }
                     Op::Pop(l) => {
@@ -228,7 +236,6 @@ mod tests {
                         }
                         prop_assert_eq!(lists.remove(TaskId(t)), expected);
                     }
-                    _ => {}
                 }
                 for (l, q) in model.iter().enumerate() {
                     let got: Vec<u32> = lists.iter(l).map(|t| t.0).collect();

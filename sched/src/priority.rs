@@ -209,17 +209,23 @@ impl PriorityPolicy {
         }
     }
 
+    /// Queues a task that is not queued, with the key of its level and the epoch of `now`.
     #[inline]
     fn push(&mut self, task: TaskId, now: Tick) {
         self.advance(now);
-        let id = task.0;
         // `advance` made the epoch that of `now`.
         let key = u64::from(self.bases[task.index()]) + self.epoch;
+        self.push_keyed(task, key);
+    }
+
+    /// Queues a task with `key`, which must lie in `epoch..epoch + 40`.
+    #[inline]
+    fn push_keyed(&mut self, task: TaskId, key: u64) {
+        let id = task.0;
         let bucket = (key % RING) as usize;
         let tail = self.buckets[bucket].tail;
         {
             let t = &mut self.tasks[task.index()];
-            debug_assert_eq!(t.key, NOT_QUEUED, "task {id} queued twice");
             t.key = key;
             t.prev = tail;
             t.next = NIL;
@@ -315,6 +321,14 @@ impl Policy for PriorityPolicy {
 
     #[inline]
     fn enqueue(&mut self, task: TaskId, _why: Requeue, now: Tick) {
+        if task.index() >= self.tasks.len() {
+            // Never admitted: it gets the default parameters.
+            self.admit(task, &TaskParams::default(), now);
+        }
+        if self.tasks[task.index()].key != NOT_QUEUED {
+            // Already ready: a second enqueue changes nothing.
+            return;
+        }
         self.push(task, now);
     }
 
@@ -340,16 +354,24 @@ impl Policy for PriorityPolicy {
         }
     }
 
+    /// A ready task keeps the credit it earned waiting: its key becomes the new level
+    /// plus the epoch it was queued in (at least the current epoch), so renicing cannot
+    /// reset its aging.
     fn set_nice(&mut self, task: TaskId, nice: i8, now: Tick) {
-        let queued = self.is_queued(task);
-        if queued {
+        let Some(&old) = self.bases.get(task.index()) else {
+            return;
+        };
+        let new = nice_level(nice) as u8;
+        if new == old {
+            return;
+        }
+        self.bases[task.index()] = new;
+        if self.is_queued(task) {
+            let queued_in = self.tasks[task.index()].key - u64::from(old);
             self.unlink(task);
-        }
-        if let Some(base) = self.bases.get_mut(task.index()) {
-            *base = nice_level(nice) as u8;
-        }
-        if queued {
-            self.push(task, now);
+            self.advance(now);
+            let key = (u64::from(new) + queued_in).max(self.epoch);
+            self.push_keyed(task, key);
         }
     }
 
@@ -447,6 +469,36 @@ mod tests {
     }
 
     #[test]
+    fn renicing_keeps_the_credit_of_waiting() {
+        let mut p = PriorityPolicy::new(10).with_aging(Some(100));
+        admit_all(&mut p, &[19, 0]);
+        let (victim, hog) = (TaskId(0), TaskId(1));
+        assert_eq!(p.pick_next(0), Some(hog));
+        let mut now = 0;
+        // The hog renices the victim at every slice; the victim still runs within its
+        // bound.
+        loop {
+            now += 10;
+            p.set_nice(victim, if now % 20 == 0 { 18 } else { 19 }, now);
+            p.enqueue(hog, Requeue::Preempted, now);
+            if p.pick_next(now) == Some(victim) {
+                break;
+            }
+        }
+        assert!(now <= p.wait_bound(19, 2).unwrap(), "victim waited {now}");
+    }
+
+    #[test]
+    fn enqueue_of_an_unknown_or_ready_task_is_harmless() {
+        let mut p = PriorityPolicy::default();
+        p.enqueue(TaskId(5), Requeue::New, 0);
+        p.enqueue(TaskId(5), Requeue::New, 0);
+        assert_eq!(p.ready_len(), 1);
+        assert_eq!(p.pick_next(0), Some(TaskId(5)));
+        assert_eq!(p.pick_next(0), None);
+    }
+
+    #[test]
     fn a_better_task_preempts() {
         let mut p = PriorityPolicy::new(10);
         admit_all(&mut p, &[5]);
@@ -472,8 +524,11 @@ mod tests {
 
     impl Model {
         fn push(&mut self, t: u32, now: Tick, aging: Tick) {
-            self.seq += 1;
             let key = self.base[t as usize] + now / aging;
+            self.push_keyed(t, key);
+        }
+        fn push_keyed(&mut self, t: u32, key: u64) {
+            self.seq += 1;
             self.ready.push((t, key, self.seq));
         }
         fn pick(&mut self) -> Option<u32> {
@@ -529,8 +584,9 @@ mod tests {
             for op in ops {
                 match op {
                     Op::Enqueue(t) => {
+                        // A second enqueue of a ready task changes nothing.
+                        p.enqueue(TaskId(t), Requeue::Woken, now);
                         if !m.ready.iter().any(|r| r.0 == t) {
-                            p.enqueue(TaskId(t), Requeue::Woken, now);
                             m.push(t, now, aging);
                         }
                     }
@@ -539,10 +595,14 @@ mod tests {
                     }
                     Op::Nice(t, n) => {
                         p.set_nice(TaskId(t), n, now);
-                        m.base[t as usize] = nice_level(n) as u64;
-                        if let Some(i) = m.ready.iter().position(|r| r.0 == t) {
-                            m.ready.remove(i);
-                            m.push(t, now, aging);
+                        let (old, new) = (m.base[t as usize], nice_level(n) as u64);
+                        m.base[t as usize] = new;
+                        if new != old
+                            && let Some(i) = m.ready.iter().position(|r| r.0 == t)
+                        {
+                            // The task keeps the epoch it was queued in.
+                            let (_, key, _) = m.ready.remove(i);
+                            m.push_keyed(t, (new + key - old).max(now / aging));
                         }
                     }
                     Op::Dequeue(t) => {
