@@ -152,6 +152,7 @@ impl KernelBuilder {
             wakes: Vec::new(),
             shutdown: false,
             paused: None,
+            has_subscribers: false,
         }
     }
 }
@@ -179,6 +180,8 @@ pub struct Kernel {
     shutdown: bool,
     /// A process whose dispatch a `run_for` limit cut short: still Running.
     paused: Option<u32>,
+    /// Whether events must be delivered to subscribers.
+    has_subscribers: bool,
 }
 
 impl Default for Kernel {
@@ -327,6 +330,7 @@ impl Kernel {
     pub fn subscribe(&mut self, subscriber: impl FnMut(&Event) + 'static) {
         let subscriber: Subscriber = Box::new(subscriber);
         self.core.borrow_mut().events.subscribe(subscriber);
+        self.has_subscribers = true;
     }
 
     /// The most recent events, oldest first (as many as the ring keeps).
@@ -393,7 +397,14 @@ impl Kernel {
     }
 
     /// Gives the subscribers the events they have not seen, outside any borrow.
+    #[inline(always)]
     fn deliver_events(&mut self) {
+        if self.has_subscribers {
+            self.call_subscribers();
+        }
+    }
+
+    fn call_subscribers(&mut self) {
         loop {
             let Some((events, mut subscribers)) = self.core.borrow_mut().events.take_pending()
             else {
@@ -421,7 +432,7 @@ impl Kernel {
             if std::mem::take(&mut self.shutdown) {
                 return Ok(Stop::Shutdown);
             }
-            if self.sync_clock() {
+            if matches!(self.clock, ClockMode::Real { .. }) && self.sync_clock() {
                 // It waited: take in what came meanwhile first.
                 continue;
             }
@@ -568,9 +579,9 @@ impl Kernel {
 
     /// Runs the process in `slot` until it blocks, yields, is preempted or exits.
     fn dispatch(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
-        {
-            let mut core = self.core.borrow_mut();
-            let core = &mut *core;
+        let (generation, in_burst) = {
+            let mut guard = self.core.borrow_mut();
+            let core = &mut *guard;
             core.transition(slot, ProcState::Running)?;
             core.current = slot;
             core.ran = 0;
@@ -583,29 +594,38 @@ impl Kernel {
             if process.started == Tick::MAX {
                 process.started = now;
             }
-        }
-        self.run_dispatch(slot, until)
+            (process.generation, process.compute_left > 0)
+        };
+        self.run_dispatch(slot, generation, until, in_burst)
     }
 
     /// Goes on with a dispatch that a `run_for` limit cut short.
     fn resume(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
-        {
+        let generation = {
             let mut core = self.core.borrow_mut();
             core.current = slot;
             // Processes may have become ready meanwhile; let the policy judge.
             core.woke_during_dispatch = true;
-        }
-        self.run_dispatch(slot, until)
+            core.table.get(slot).generation
+        };
+        self.run_dispatch(slot, generation, until, true)
     }
 
-    fn run_dispatch(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
-        let generation = self.core.borrow().table.get(slot).generation;
+    /// The body of a dispatch: CPU bursts (`in_burst`: one is under way) and polls, until
+    /// the process blocks, yields, is preempted, pauses or exits.
+    fn run_dispatch(
+        &mut self,
+        slot: u32,
+        generation: u32,
+        until: Option<Tick>,
+        mut in_burst: bool,
+    ) -> Result<(), Error> {
         let waker = waker::for_process(WakeId::new(self.id, slot, generation));
         let mut cx = Context::from_waker(&waker);
         loop {
-            {
+            if std::mem::take(&mut in_burst) {
                 let mut core = self.core.borrow_mut();
-                if core.table.get(slot).compute_left > 0 {
+                {
                     match run_burst(&mut core, slot, until)? {
                         Burst::Done => {}
                         Burst::Preempted => return Ok(()),
@@ -646,6 +666,7 @@ impl Kernel {
             match action {
                 Action::Compute(ticks) => {
                     core.table.get_mut(slot).compute_left = ticks;
+                    in_burst = true;
                     continue;
                 }
                 Action::Yield => {

@@ -252,9 +252,8 @@ impl PriorityPolicy {
         let bucket = self.bucket_of(key);
         let ends = *self.ends_mut(bucket);
         if ends.head == task.0 {
-            // The new head's `prev` goes stale, unread: nothing but this entry is written.
+            // The new head's `prev` goes stale, unread.
             self.ends_mut(bucket).head = next;
-            prefetch(&self.tasks, next);
         } else {
             self.tasks[prev as usize].next = next;
             if next != NIL {
@@ -279,6 +278,13 @@ impl PriorityPolicy {
         if self.overdue.head != NIL {
             return Some(TaskId(self.overdue.head));
         }
+        let bucket = self.first_bucket()?;
+        Some(TaskId(self.buckets[bucket].head))
+    }
+
+    /// The non-empty bucket of the lowest key.
+    #[inline]
+    fn first_bucket(&self) -> Option<usize> {
         if self.occupied == 0 {
             return None;
         }
@@ -286,8 +292,23 @@ impl PriorityPolicy {
             .occupied
             .rotate_right((self.epoch % RING) as u32)
             .trailing_zeros() as u64;
-        let bucket = ((self.epoch + offset) % RING) as usize;
-        Some(TaskId(self.buckets[bucket].head))
+        Some(((self.epoch + offset) % RING) as usize)
+    }
+
+    /// Takes the head of a FIFO: only the head's own entry is read and written.
+    #[inline]
+    fn pop_head(tasks: &mut [Task], ends: &mut Ends) -> TaskId {
+        let head = ends.head;
+        let entry = &mut tasks[head as usize];
+        let next = entry.next;
+        entry.key = NOT_QUEUED;
+        ends.head = next;
+        if next == NIL {
+            ends.tail = NIL;
+        } else {
+            prefetch(tasks, next);
+        }
+        TaskId(head)
     }
 }
 
@@ -335,8 +356,17 @@ impl Policy for PriorityPolicy {
     #[inline]
     fn pick_next(&mut self, now: Tick) -> Option<TaskId> {
         self.advance(now);
-        let task = self.peek()?;
-        self.unlink(task);
+        let task = if self.overdue.head != NIL {
+            Self::pop_head(&mut self.tasks, &mut self.overdue)
+        } else {
+            let bucket = self.first_bucket()?;
+            let task = Self::pop_head(&mut self.tasks, &mut self.buckets[bucket]);
+            if self.buckets[bucket].head == NIL {
+                self.occupied &= !(1 << bucket);
+            }
+            task
+        };
+        self.ready -= 1;
         Some(task)
     }
 
