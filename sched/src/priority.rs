@@ -317,9 +317,9 @@ impl PriorityPolicy {
 fn prefetch(tasks: &[Task], task: u32) {
     #[cfg(target_arch = "x86_64")]
     if let Some(entry) = tasks.get(task as usize) {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        use std::arch::x86_64::{_MM_HINT_ET0, _mm_prefetch};
         // SAFETY: prefetching is a hint; it never faults, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>((entry as *const Task).cast::<i8>()) };
+        unsafe { _mm_prefetch::<_MM_HINT_ET0>((entry as *const Task).cast::<i8>()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (tasks, task);
