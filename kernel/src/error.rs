@@ -13,7 +13,7 @@ use crate::{Pid, ProcState};
 #[error("{0}")]
 pub struct Error(Box<ErrorKind>);
 
-/// The two kinds of [`Error`].
+/// The two kinds of [`Error`](struct@Error).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ErrorKind {
     /// A system call failed: a POSIX error number and what went wrong.
