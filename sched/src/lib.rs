@@ -7,7 +7,9 @@
 //!
 //! The default policy is [`PriorityPolicy`]: 40 priority levels (nice -20..=19),
 //! round-robin within a level, O(1) pick-next through a bitmap of non-empty levels, and
-//! aging so that a ready low-priority task runs within a bounded wait.
+//! aging so that a ready low-priority task runs within a bounded wait. The teaching
+//! policies are [`FifoPolicy`] (`fifo`, `rr`), [`ShortestPolicy`] (`sjf`, `stcf`),
+//! [`StridePolicy`] and [`LotteryPolicy`]; [`by_name`] picks one by name.
 //!
 //! ```
 //! use vproc_sched::{Policy, PriorityPolicy, Requeue, TaskId, TaskParams};
@@ -28,10 +30,21 @@
 
 #![warn(missing_docs)]
 
+mod by_name;
+mod fifo;
 mod lists;
+mod lottery;
+mod ordered;
 mod policy;
 mod priority;
+mod shortest;
+mod stride;
 
+pub use by_name::{POLICY_NAMES, SchedError, by_name};
+pub use fifo::FifoPolicy;
 pub use lists::TaskLists;
+pub use lottery::LotteryPolicy;
 pub use policy::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick, nice_level};
 pub use priority::PriorityPolicy;
+pub use shortest::ShortestPolicy;
+pub use stride::{STRIDE_L, StridePolicy};

@@ -1,0 +1,70 @@
+//! First come, first served, and round-robin: one FIFO, with or without a quantum.
+
+use crate::lists::TaskLists;
+use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick};
+
+/// One FIFO of ready tasks: a task runs until it blocks or ends (`fifo`), or for at most a
+/// quantum, then goes to the back (`rr`). Nice values are ignored.
+#[derive(Clone, Debug)]
+pub struct FifoPolicy {
+    queue: TaskLists,
+    quantum: Option<Tick>,
+}
+
+impl FifoPolicy {
+    /// First come, first served: no preemption.
+    pub fn fifo() -> Self {
+        FifoPolicy {
+            queue: TaskLists::new(1),
+            quantum: None,
+        }
+    }
+
+    /// Round-robin with a quantum of `quantum` ticks (at least 1).
+    pub fn round_robin(quantum: Tick) -> Self {
+        FifoPolicy {
+            queue: TaskLists::new(1),
+            quantum: Some(quantum.max(1)),
+        }
+    }
+}
+
+impl Policy for FifoPolicy {
+    fn name(&self) -> &'static str {
+        if self.quantum.is_some() { "rr" } else { "fifo" }
+    }
+
+    fn admit(&mut self, task: TaskId, _params: &TaskParams, _now: Tick) {
+        self.queue.remove(task);
+    }
+
+    fn enqueue(&mut self, task: TaskId, _why: Requeue, _now: Tick) {
+        if self.queue.list_of(task).is_none() {
+            self.queue.push_back(0, task);
+        }
+    }
+
+    fn pick_next(&mut self, _now: Tick) -> Option<TaskId> {
+        self.queue.pop_front(0)
+    }
+
+    fn slice(&self, _task: TaskId) -> Tick {
+        self.quantum.unwrap_or(Tick::MAX)
+    }
+
+    fn charge(&mut self, _task: TaskId, _ran: Tick, _now: Tick) {}
+
+    fn dequeue(&mut self, task: TaskId) {
+        self.queue.remove(task);
+    }
+
+    fn set_nice(&mut self, _task: TaskId, _nice: i8, _now: Tick) {}
+
+    fn retire(&mut self, task: TaskId) {
+        self.queue.remove(task);
+    }
+
+    fn ready_len(&self) -> usize {
+        self.queue.len()
+    }
+}
