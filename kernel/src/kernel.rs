@@ -93,8 +93,13 @@ impl Default for KernelBuilder {
 
 impl KernelBuilder {
     /// The scheduling policy (default: [`PriorityPolicy`] with quantum 10 and aging).
-    pub fn policy(mut self, policy: impl Policy + 'static) -> Self {
-        self.policy = Box::new(policy);
+    pub fn policy(self, policy: impl Policy + 'static) -> Self {
+        self.policy_boxed(Box::new(policy))
+    }
+
+    /// The scheduling policy, already boxed (as `vproc_sched::by_name` gives it).
+    pub fn policy_boxed(mut self, policy: Box<dyn Policy>) -> Self {
+        self.policy = policy;
         self
     }
 

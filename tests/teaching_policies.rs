@@ -1,0 +1,86 @@
+//! The teaching policies run real processes on the kernel and give OSTEP's worked
+//! examples (Operating Systems: Three Easy Pieces, chapter 7).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use vproc::kernel::{Command, Kernel, Stop, Tick};
+use vproc::sched::by_name;
+
+/// (first run, completion) of each job, by job.
+type Times = Rc<RefCell<Vec<(usize, Tick, Tick)>>>;
+
+/// Jobs of (arrival, length) under `policy`; system calls cost nothing, as in OSTEP.
+fn simulate(policy: &str, quantum: Tick, jobs: &[(Tick, Tick)]) -> Vec<(Tick, Tick, Tick)> {
+    let mut kernel = Kernel::builder()
+        .policy_boxed(by_name(policy, quantum, 0).expect("a policy"))
+        .syscall_cost(0)
+        .build();
+    let times: Times = Rc::default();
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| jobs[i].0);
+    for i in order {
+        let (arrival, length) = jobs[i];
+        if kernel.now() < arrival {
+            kernel.run_for(arrival - kernel.now()).expect("run");
+        }
+        let times = times.clone();
+        kernel
+            .spawn_fn(
+                Command::new(format!("job{i}")).expected_length(length),
+                move |p| async move {
+                    let first = p.now();
+                    p.compute(length).await;
+                    times.borrow_mut().push((i, first, p.now()));
+                },
+            )
+            .expect("spawn");
+    }
+    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
+    let mut done = times.borrow().clone();
+    done.sort_unstable();
+    done.into_iter()
+        .map(|(i, first, end)| (jobs[i].0, first, end))
+        .collect()
+}
+
+fn average_turnaround(runs: &[(Tick, Tick, Tick)]) -> f64 {
+    runs.iter()
+        .map(|&(a, _, end)| (end - a) as f64)
+        .sum::<f64>()
+        / runs.len() as f64
+}
+
+fn average_response(runs: &[(Tick, Tick, Tick)]) -> f64 {
+    runs.iter()
+        .map(|&(a, first, _)| (first - a) as f64)
+        .sum::<f64>()
+        / runs.len() as f64
+}
+
+#[test]
+fn fifo_three_equal_jobs() {
+    let runs = simulate("fifo", 10, &[(0, 10), (0, 10), (0, 10)]);
+    assert_eq!(average_turnaround(&runs), 20.0);
+}
+
+#[test]
+fn a_long_job_first_fifo_against_sjf() {
+    let jobs = [(0, 100), (0, 10), (0, 10)];
+    assert_eq!(average_turnaround(&simulate("fifo", 10, &jobs)), 110.0);
+    assert_eq!(average_turnaround(&simulate("sjf", 10, &jobs)), 50.0);
+}
+
+#[test]
+fn late_short_jobs_sjf_against_stcf() {
+    let jobs = [(0, 100), (10, 10), (10, 10)];
+    let sjf = average_turnaround(&simulate("sjf", 10, &jobs));
+    assert!((sjf - 103.33).abs() < 0.01, "sjf {sjf}");
+    assert_eq!(average_turnaround(&simulate("stcf", 10, &jobs)), 50.0);
+}
+
+#[test]
+fn round_robin_with_quantum_1_answers_fast() {
+    let runs = simulate("rr", 1, &[(0, 5), (0, 5), (0, 5)]);
+    assert_eq!(average_response(&runs), 1.0);
+}
