@@ -2,6 +2,7 @@
 
 use thiserror::Error;
 
+use crate::fair::FairPolicy;
 use crate::fifo::FifoPolicy;
 use crate::lottery::LotteryPolicy;
 use crate::policy::{Policy, Tick};
@@ -10,7 +11,9 @@ use crate::shortest::ShortestPolicy;
 use crate::stride::StridePolicy;
 
 /// The names `by_name` knows.
-pub const POLICY_NAMES: [&str; 7] = ["priority", "fifo", "rr", "sjf", "stcf", "stride", "lottery"];
+pub const POLICY_NAMES: [&str; 8] = [
+    "priority", "fifo", "rr", "sjf", "stcf", "stride", "lottery", "cfs",
+];
 
 /// An error of vproc-sched, named after its POSIX errno.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -31,6 +34,8 @@ pub fn by_name(name: &str, quantum: Tick, seed: u64) -> Result<Box<dyn Policy>, 
         "stcf" | "srtf" => Box::new(ShortestPolicy::stcf()),
         "stride" => Box::new(StridePolicy::new(quantum)),
         "lottery" => Box::new(LotteryPolicy::new(quantum, seed)),
+        // A scheduling period of 6 quanta, Linux's 6 ms latency for 1 ms ticks.
+        "cfs" | "fair" => Box::new(FairPolicy::new(quantum.saturating_mul(6), quantum.max(1))),
         _ => return Err(SchedError::UnknownPolicy(name.to_string())),
     };
     Ok(policy)

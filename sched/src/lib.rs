@@ -9,7 +9,8 @@
 //! round-robin within a level, O(1) pick-next through a bitmap of non-empty levels, and
 //! aging so that a ready low-priority task runs within a bounded wait. The teaching
 //! policies are [`FifoPolicy`] (`fifo`, `rr`), [`ShortestPolicy`] (`sjf`, `stcf`),
-//! [`StridePolicy`] and [`LotteryPolicy`]; [`by_name`] picks one by name.
+//! [`StridePolicy`], [`LotteryPolicy`] and the Linux-like [`FairPolicy`] (`cfs`);
+//! [`by_name`] picks one by name.
 //!
 //! ```
 //! use vproc_sched::{Policy, PriorityPolicy, Requeue, TaskId, TaskParams};
@@ -31,6 +32,7 @@
 #![warn(missing_docs)]
 
 mod by_name;
+mod fair;
 mod fifo;
 mod lists;
 mod lottery;
@@ -41,6 +43,7 @@ mod shortest;
 mod stride;
 
 pub use by_name::{POLICY_NAMES, SchedError, by_name};
+pub use fair::{FairPolicy, NICE_WEIGHTS};
 pub use fifo::FifoPolicy;
 pub use lists::TaskLists;
 pub use lottery::LotteryPolicy;

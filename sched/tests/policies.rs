@@ -143,6 +143,32 @@ fn names_choose_policies_and_unknown_names_fail() {
     );
 }
 
+#[test]
+fn cfs_shares_follow_nice_weights() {
+    // nice 0 (weight 1024) against nice 5 (335): about 75% and 25%.
+    let mut p = vproc_sched::FairPolicy::new(60, 10);
+    for (i, nice) in [0i8, 5].into_iter().enumerate() {
+        p.admit(TaskId(i as u32), &TaskParams::with_nice(nice), 0);
+        p.enqueue(TaskId(i as u32), Requeue::New, 0);
+    }
+    let mut ran = [0u64; 2];
+    let mut now = 0;
+    while now < 1_000_000 {
+        let task = p.pick_next(now).unwrap();
+        let slice = p.slice(task);
+        now += slice;
+        ran[task.index()] += slice;
+        p.charge(task, slice, now);
+        p.enqueue(task, Requeue::Preempted, now);
+    }
+    let share = ran[0] as f64 / (ran[0] + ran[1]) as f64;
+    let expected = 1024.0 / (1024.0 + 335.0);
+    assert!(
+        (share - expected).abs() < 0.01,
+        "nice 0 got {share:.3}, expected {expected:.3}"
+    );
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Enqueue(u32),
