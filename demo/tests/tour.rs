@@ -16,11 +16,12 @@ fn the_tour_plays_every_scene() {
     for scene in [
         "1. A process tree",
         "2. Priorities, and aging",
-        "3. A zombie, reaped by init",
-        "4. A panic, contained",
-        "5. A deadlock, reported",
-        "6. Another thread drives the kernel",
-        "7. The process table",
+        "3. One workload, eight policies",
+        "4. A zombie, reaped by init",
+        "5. A panic, contained",
+        "6. A deadlock, reported",
+        "7. Another thread drives the kernel",
+        "8. The process table",
     ] {
         assert!(
             text.contains(scene),
@@ -29,6 +30,8 @@ fn the_tour_plays_every_scene() {
     }
     // What each scene is about actually happened.
     assert!(text.contains("reaped by pid 1"), "{text}");
+    // OSTEP's numbers for the late short jobs: sjf 103.33, stcf 50.
+    assert!(text.contains("sjf") && text.contains("103.33"), "{text}");
     assert!(text.contains("panicked: index out of bounds"), "{text}");
     assert!(text.contains("blocked forever"), "{text}");
     assert!(text.contains("killed by SIGTERM"), "{text}");

@@ -3,6 +3,7 @@
 mod deadlock;
 mod handle;
 mod panic;
+mod policies;
 mod priorities;
 mod table;
 mod tree;
@@ -18,9 +19,10 @@ type Scene = (&'static str, fn() -> SceneResult);
 pub fn tour() -> SceneResult {
     println!("vproc: virtual processes in one program, on a cooperative priority scheduler.");
     println!("Each scene runs on a kernel of its own, with a virtual clock counted in ticks.");
-    let scenes: [Scene; 7] = [
+    let scenes: [Scene; 8] = [
         ("A process tree", tree::play),
         ("Priorities, and aging", priorities::play),
+        ("One workload, eight policies", policies::play),
         ("A zombie, reaped by init", zombie::play),
         ("A panic, contained", panic::play),
         ("A deadlock, reported", deadlock::play),
