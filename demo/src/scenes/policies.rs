@@ -13,8 +13,11 @@ use crate::narrate::{say, show};
 /// OSTEP's example: A arrives at 0 with 100 ticks of work, B and C at 10 with 10 each.
 const JOBS: [(&str, Tick, Tick); 3] = [("A", 0, 100), ("B", 10, 10), ("C", 10, 10)];
 
-/// (arrival, first run, completion) of each job under `policy`.
-fn measure(policy: &str) -> Result<Vec<(Tick, Tick, Tick)>, Box<dyn std::error::Error>> {
+/// A job's arrival, first run and completion.
+type Run = (Tick, Tick, Tick);
+
+/// The run of each job under `policy`.
+fn measure(policy: &str) -> Result<Vec<Run>, Box<dyn std::error::Error>> {
     let mut kernel = Kernel::builder()
         .policy_boxed(by_name(policy, 10, 1)?)
         .syscall_cost(0)
