@@ -59,6 +59,44 @@ fn average_response(runs: &[(Tick, Tick, Tick)]) -> f64 {
 }
 
 #[test]
+fn a_process_yielding_while_it_waits_does_not_stall_any_policy() {
+    use std::cell::Cell;
+    for policy in vproc::sched::POLICY_NAMES {
+        let mut kernel = Kernel::builder()
+            .policy_boxed(by_name(policy, 10, 3).expect("a policy"))
+            .syscall_cost(0)
+            .build();
+        let flag = Rc::new(Cell::new(false));
+        let waiting = flag.clone();
+        // The waiter is the shortest job and came first: it must still let the setter run.
+        kernel
+            .spawn_fn(
+                Command::new("waiter").expected_length(1),
+                move |p| async move {
+                    while !waiting.get() {
+                        p.yield_now().await;
+                    }
+                },
+            )
+            .expect("spawn");
+        kernel
+            .spawn_fn(
+                Command::new("setter").expected_length(50),
+                move |p| async move {
+                    p.compute(5).await;
+                    flag.set(true);
+                },
+            )
+            .expect("spawn");
+        assert_eq!(
+            kernel.run_for(1_000).expect("run"),
+            Stop::AllExited,
+            "{policy}"
+        );
+    }
+}
+
+#[test]
 fn fifo_three_equal_jobs() {
     let runs = simulate("fifo", 10, &[(0, 10), (0, 10), (0, 10)]);
     assert_eq!(average_turnaround(&runs), 20.0);

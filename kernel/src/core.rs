@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use crossbeam_channel::Sender;
 use vproc_ipc::{DefaultAction, Errno, Signal};
-use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick};
+use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskParams, Tick};
 
 use crate::event::{Event, EventKind, EventLog};
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
@@ -50,7 +50,7 @@ pub(crate) struct Core {
     host_waiters: HostWaiters,
     empty_env: Rc<Env>,
     root: Rc<str>,
-    rng: u64,
+    rng: SplitMix64,
 }
 
 impl Core {
@@ -73,7 +73,7 @@ impl Core {
             host_waiters: HashMap::new(),
             empty_env: Rc::new(Vec::new()),
             root: Rc::from("/"),
-            rng: seed,
+            rng: SplitMix64::new(seed),
         };
         let pid = core
             .table
@@ -165,13 +165,9 @@ impl Core {
         self.table.get_mut(current).sys += cost;
     }
 
-    /// A number from the kernel's seeded generator (splitmix64).
+    /// A number from the kernel's seeded generator.
     pub(crate) fn next_random(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.rng.next_u64()
     }
 
     /// Sets a process's nice value, clamped to -20..=19 as Linux does; returns it.

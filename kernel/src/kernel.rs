@@ -737,8 +737,8 @@ fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, E
             core.slice = core.policy.slice(TaskId(slot)).max(1);
         }
         let slice_left = core.slice.saturating_sub(core.ran);
-        let woken_better =
-            core.woke_during_dispatch && core.policy.should_preempt(TaskId(slot), core.now);
+        let woken_better = core.woke_during_dispatch
+            && core.policy.should_preempt(TaskId(slot), core.ran, core.now);
         if slice_left == 0 || woken_better {
             preempt(core, slot)?;
             return Ok(Burst::Preempted);

@@ -13,9 +13,11 @@ pub const NICE_WEIGHTS: [u64; 40] = [
 
 /// Virtual runtime grows by ran × 1024 / weight, in units of 1/1024 tick; the ready task
 /// with the least runs next (ties by job order), for a slice of `latency / ready`
-/// (at least `min_slice`). A task that becomes ready starts no further behind than
-/// `latency / 2` below the least virtual runtime, so a sleeper cannot hoard credit. So,
-/// as in Linux, CPU shares follow the weights of the nice values.
+/// (at least `min_slice`). As in Linux (not as OSTEP's simpler text), a task that wakes
+/// starts no further behind than `latency / 2` below the least virtual runtime, so a
+/// sleeper cannot hoard credit, and a woken task preempts the running one when it is
+/// ahead by more than `min_slice`. CPU shares follow the weights of the nice values. A
+/// task that yields lets the next ready task run first.
 #[derive(Clone, Debug)]
 pub struct FairPolicy {
     latency: Tick,
@@ -54,7 +56,7 @@ impl Policy for FairPolicy {
     }
 
     fn admit(&mut self, task: TaskId, params: &TaskParams, _now: Tick) {
-        self.ready.remove(task);
+        self.ready.take(task);
         let i = task.index();
         if i >= self.tasks.len() {
             self.tasks.resize(i + 1, (0, 1024, u64::MAX));
@@ -64,16 +66,23 @@ impl Policy for FairPolicy {
         self.admitted += 1;
     }
 
-    fn enqueue(&mut self, task: TaskId, why: Requeue, _now: Tick) {
-        let Some(t) = self.tasks.get_mut(task.index()) else {
-            return;
-        };
+    fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
+        if task.index() >= self.tasks.len() {
+            self.admit(task, &TaskParams::default(), now);
+        }
+        let t = &mut self.tasks[task.index()];
         if why == Requeue::Woken {
-            let floor = self.min_vruntime.saturating_sub(self.latency * 1024 / 2);
+            let floor = self
+                .min_vruntime
+                .saturating_sub(self.latency.saturating_mul(1024) / 2);
             t.0 = t.0.max(floor);
         }
         let (vruntime, _, order) = *t;
-        self.ready.insert_ordered(task, vruntime, order);
+        if why == Requeue::Yielded {
+            self.ready.insert_yielded(task, vruntime, order);
+        } else {
+            self.ready.insert(task, vruntime, order);
+        }
     }
 
     fn pick_next(&mut self, _now: Tick) -> Option<TaskId> {
@@ -95,7 +104,7 @@ impl Policy for FairPolicy {
     }
 
     fn dequeue(&mut self, task: TaskId) {
-        self.ready.remove(task);
+        self.ready.take(task);
     }
 
     fn set_nice(&mut self, task: TaskId, nice: i8, _now: Tick) {
@@ -104,18 +113,17 @@ impl Policy for FairPolicy {
         }
     }
 
-    fn retire(&mut self, task: TaskId) {
-        self.ready.remove(task);
-    }
-
-    fn should_preempt(&self, running: TaskId, _now: Tick) -> bool {
-        let Some(&(current, _, _)) = self.tasks.get(running.index()) else {
+    fn should_preempt(&self, running: TaskId, ran: Tick, _now: Tick) -> bool {
+        let Some(&(vruntime, weight, _)) = self.tasks.get(running.index()) else {
             return false;
         };
+        // Its virtual runtime now, counting this dispatch (Linux's `update_curr`).
+        let current = vruntime.saturating_add(ran.saturating_mul(1024 * 1024) / weight);
         // Linux's wake-up preemption: the woken task must be ahead by a minimum slice.
+        let margin = self.min_slice.saturating_mul(1024);
         self.ready
             .first()
-            .is_some_and(|(_, vruntime)| vruntime + self.min_slice * 1024 < current)
+            .is_some_and(|(_, best)| best.saturating_add(margin) < current)
     }
 
     fn ready_len(&self) -> usize {

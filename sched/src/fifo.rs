@@ -58,12 +58,6 @@ impl Policy for FifoPolicy {
         self.queue.remove(task);
     }
 
-    fn set_nice(&mut self, _task: TaskId, _nice: i8, _now: Tick) {}
-
-    fn retire(&mut self, task: TaskId) {
-        self.queue.remove(task);
-    }
-
     fn ready_len(&self) -> usize {
         self.queue.len()
     }

@@ -39,6 +39,7 @@ mod lottery;
 mod ordered;
 mod policy;
 mod priority;
+mod random;
 mod shortest;
 mod stride;
 
@@ -49,5 +50,6 @@ pub use lists::TaskLists;
 pub use lottery::LotteryPolicy;
 pub use policy::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick, nice_level};
 pub use priority::PriorityPolicy;
+pub use random::SplitMix64;
 pub use shortest::ShortestPolicy;
 pub use stride::{STRIDE_L, StridePolicy};

@@ -1,18 +1,29 @@
 //! Lottery scheduling: each quantum, a seeded draw among the ready tasks' tickets.
 
-use crate::lists::TaskLists;
+use crate::ordered::Ordered;
 use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick};
+use crate::random::SplitMix64;
+
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    tickets: u64,
+    order: u64,
+}
 
 /// A draw per quantum: a ready task wins with probability tickets / all tickets ready.
-/// The numbers come from a seeded generator (splitmix64), so one seed gives one schedule.
-/// A draw walks the ready tasks, O(n).
+/// As in OSTEP's `lottery.py`, the winning number is walked through the ready tasks in
+/// job order. The numbers come from a seeded generator, so one seed gives one schedule.
+/// A task with 0 tickets runs only when no ready task has any. A draw walks the ready
+/// tasks, O(n).
 #[derive(Clone, Debug)]
 pub struct LotteryPolicy {
     quantum: Tick,
-    ready: TaskLists,
-    tickets: Vec<u32>,
+    /// Ready tasks in job order.
+    ready: Ordered,
+    jobs: Vec<Job>,
+    admitted: u64,
     total: u64,
-    state: u64,
+    random: SplitMix64,
 }
 
 impl LotteryPolicy {
@@ -20,28 +31,17 @@ impl LotteryPolicy {
     pub fn new(quantum: Tick, seed: u64) -> Self {
         LotteryPolicy {
             quantum: quantum.max(1),
-            ready: TaskLists::new(1),
-            tickets: Vec::new(),
+            ready: Ordered::default(),
+            jobs: Vec::new(),
+            admitted: 0,
             total: 0,
-            state: seed,
+            random: SplitMix64::new(seed),
         }
     }
 
-    fn random(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn tickets(&self, task: TaskId) -> u64 {
-        u64::from(self.tickets.get(task.index()).copied().unwrap_or(1))
-    }
-
-    fn leave(&mut self, task: TaskId) {
-        if self.ready.remove(task).is_some() {
-            self.total -= self.tickets(task);
+    fn take(&mut self, task: TaskId) {
+        if self.ready.remove(task) {
+            self.total -= self.jobs[task.index()].tickets;
         }
     }
 }
@@ -52,38 +52,53 @@ impl Policy for LotteryPolicy {
     }
 
     fn admit(&mut self, task: TaskId, params: &TaskParams, _now: Tick) {
-        self.leave(task);
+        self.take(task);
         let i = task.index();
-        if i >= self.tickets.len() {
-            self.tickets.resize(i + 1, 1);
+        if i >= self.jobs.len() {
+            self.jobs.resize(
+                i + 1,
+                Job {
+                    tickets: 0,
+                    order: u64::MAX,
+                },
+            );
         }
-        self.tickets[i] = params.tickets.max(1);
+        self.jobs[i] = Job {
+            tickets: u64::from(params.tickets),
+            order: self.admitted,
+        };
+        self.admitted += 1;
     }
 
-    fn enqueue(&mut self, task: TaskId, _why: Requeue, _now: Tick) {
-        if self.ready.list_of(task).is_none() {
-            self.ready.push_back(0, task);
-            self.total += self.tickets(task);
+    fn enqueue(&mut self, task: TaskId, _why: Requeue, now: Tick) {
+        if task.index() >= self.jobs.len() {
+            self.admit(task, &TaskParams::default(), now);
         }
+        let job = self.jobs[task.index()];
+        self.take(task);
+        self.ready.insert(task, job.order, job.order);
+        self.total += job.tickets;
     }
 
     fn pick_next(&mut self, _now: Tick) -> Option<TaskId> {
-        if self.total == 0 {
-            return None;
-        }
-        let mut winner = self.random() % self.total;
-        let mut chosen = None;
-        for task in self.ready.iter(0) {
-            let t = self.tickets(task);
-            if winner < t {
-                chosen = Some(task);
-                break;
+        let first = self.ready.first()?.0;
+        let winner = if self.total == 0 {
+            first
+        } else {
+            let mut number = self.random.next_u64() % self.total;
+            let mut winner = first;
+            for task in self.ready.iter() {
+                let tickets = self.jobs[task.index()].tickets;
+                if number < tickets {
+                    winner = task;
+                    break;
+                }
+                number -= tickets;
             }
-            winner -= t;
-        }
-        let task = chosen?;
-        self.leave(task);
-        Some(task)
+            winner
+        };
+        self.take(winner);
+        Some(winner)
     }
 
     fn slice(&self, _task: TaskId) -> Tick {
@@ -93,13 +108,7 @@ impl Policy for LotteryPolicy {
     fn charge(&mut self, _task: TaskId, _ran: Tick, _now: Tick) {}
 
     fn dequeue(&mut self, task: TaskId) {
-        self.leave(task);
-    }
-
-    fn set_nice(&mut self, _task: TaskId, _nice: i8, _now: Tick) {}
-
-    fn retire(&mut self, task: TaskId) {
-        self.leave(task);
+        self.take(task);
     }
 
     fn ready_len(&self) -> usize {

@@ -1,5 +1,5 @@
-//! A ready set ordered by a key, ties in job order: the shared core of
-//! shortest-job-first, shortest-time-to-completion and stride scheduling.
+//! A ready set ordered by a key, ties in job order: the shared core of shortest-job-first,
+//! shortest-time-to-completion, stride, lottery and fair-share scheduling.
 
 use std::collections::BTreeSet;
 
@@ -11,25 +11,34 @@ pub(crate) struct Ordered {
     set: BTreeSet<(u64, u64, u32)>,
     /// The entry of each queued task, to remove it.
     entries: Vec<Option<(u64, u64)>>,
+    /// A task that yielded: the next pop passes it over if anything else is ready.
+    yielded: Option<u32>,
 }
 
 impl Ordered {
-    /// Queues `task` with `key`, at position `seq` among equal keys (the job's order:
+    /// Queues `task` with `key`, at position `order` among equal keys (the job's order:
     /// ties go by job). Queues it afresh if it was queued.
-    pub(crate) fn insert_ordered(&mut self, task: TaskId, key: u64, seq: u64) {
+    pub(crate) fn insert(&mut self, task: TaskId, key: u64, order: u64) {
         self.remove(task);
         let i = task.index();
         if i >= self.entries.len() {
             self.entries.resize(i + 1, None);
         }
-        self.entries[i] = Some((key, seq));
-        self.set.insert((key, seq, task.0));
+        self.entries[i] = Some((key, order));
+        self.set.insert((key, order, task.0));
+    }
+
+    /// Queues a task that gave the CPU away: the next pop takes another ready task
+    /// before it, even one with a higher key.
+    pub(crate) fn insert_yielded(&mut self, task: TaskId, key: u64, order: u64) {
+        self.insert(task, key, order);
+        self.yielded = Some(task.0);
     }
 
     /// Takes `task` out; whether it was queued.
     pub(crate) fn remove(&mut self, task: TaskId) -> bool {
         match self.entries.get_mut(task.index()).and_then(Option::take) {
-            Some((key, seq)) => self.set.remove(&(key, seq, task.0)),
+            Some((key, order)) => self.set.remove(&(key, order, task.0)),
             None => false,
         }
     }
@@ -39,15 +48,34 @@ impl Ordered {
         self.set.first().map(|&(key, _, task)| (TaskId(task), key))
     }
 
-    /// Takes the task with the lowest key.
+    /// Takes the task with the lowest key (passing over one that just yielded).
     pub(crate) fn pop(&mut self) -> Option<TaskId> {
-        let (key, seq, task) = self.set.pop_first()?;
-        debug_assert_eq!(self.entries[task as usize], Some((key, seq)));
-        self.entries[task as usize] = None;
-        Some(TaskId(task))
+        let yielded = self.yielded.take();
+        let mut lowest = self.set.iter();
+        let first = *lowest.next()?;
+        let chosen = match lowest.next() {
+            Some(&second) if Some(first.2) == yielded => second,
+            _ => first,
+        };
+        self.set.remove(&chosen);
+        self.entries[chosen.2 as usize] = None;
+        Some(TaskId(chosen.2))
+    }
+
+    /// Takes `task`, which must be queued.
+    pub(crate) fn take(&mut self, task: TaskId) {
+        self.remove(task);
+        if self.yielded == Some(task.0) {
+            self.yielded = None;
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
         self.set.len()
+    }
+
+    /// The queued tasks, lowest key first.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = TaskId> + '_ {
+        self.set.iter().map(|&(_, _, task)| TaskId(task))
     }
 }

@@ -60,6 +60,10 @@ impl TaskParams {
 }
 
 /// Why a task enters the ready set.
+///
+/// A policy must let another ready task run before a `Yielded` one that would otherwise
+/// come first again, as `sched_yield` does: with system calls that cost no time, a
+/// process that yields while waiting for another would else be picked forever.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Requeue {
     /// Just created.
@@ -103,15 +107,21 @@ pub trait Policy {
     fn dequeue(&mut self, task: TaskId);
 
     /// The task's nice value changed; a ready task moves to its new place at once.
-    fn set_nice(&mut self, task: TaskId, nice: i8, now: Tick);
+    /// Policies that ignore nice values leave this as it is.
+    fn set_nice(&mut self, task: TaskId, nice: i8, now: Tick) {
+        let _ = (task, nice, now);
+    }
 
-    /// The task is gone; its id may be admitted again.
-    fn retire(&mut self, task: TaskId);
+    /// The task is gone; its id may be admitted again. By default, as `dequeue`.
+    fn retire(&mut self, task: TaskId) {
+        self.dequeue(task);
+    }
 
-    /// Whether a task that became ready while `running` was on the CPU should take the
-    /// CPU from it now rather than at the end of its slice.
-    fn should_preempt(&self, running: TaskId, now: Tick) -> bool {
-        let _ = (running, now);
+    /// Whether a task that became ready while `running` was on the CPU (for `ran` ticks
+    /// since it was picked, not charged yet) should take the CPU from it now rather than
+    /// at the end of its slice.
+    fn should_preempt(&self, running: TaskId, ran: Tick, now: Tick) -> bool {
+        let _ = (running, ran, now);
         false
     }
 

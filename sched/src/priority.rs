@@ -409,7 +409,7 @@ impl Policy for PriorityPolicy {
         self.dequeue(task);
     }
 
-    fn should_preempt(&self, running: TaskId, now: Tick) -> bool {
+    fn should_preempt(&self, running: TaskId, _ran: Tick, now: Tick) -> bool {
         let Some(best) = self.peek() else {
             return false;
         };
@@ -533,13 +533,16 @@ mod tests {
         let mut p = PriorityPolicy::new(10);
         admit_all(&mut p, &[5]);
         let running = p.pick_next(0).unwrap();
-        assert!(!p.should_preempt(running, 0));
+        assert!(!p.should_preempt(running, 0, 0));
         p.admit(TaskId(1), &TaskParams::with_nice(5), 0);
         p.enqueue(TaskId(1), Requeue::Woken, 0);
-        assert!(!p.should_preempt(running, 0), "equal level waits its turn");
+        assert!(
+            !p.should_preempt(running, 0, 0),
+            "equal level waits its turn"
+        );
         p.admit(TaskId(2), &TaskParams::with_nice(4), 0);
         p.enqueue(TaskId(2), Requeue::Woken, 0);
-        assert!(p.should_preempt(running, 0));
+        assert!(p.should_preempt(running, 0, 0));
     }
 
     /// A naive reference: every ready task has key = level + epoch it was queued in;

@@ -4,21 +4,27 @@
 use crate::ordered::Ordered;
 use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick};
 
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    /// Ticks of declared work not yet charged (`Tick::MAX` when none was declared).
+    left: Tick,
+    /// The order it was admitted in: ties go to the earlier job.
+    order: u64,
+}
+
 /// Runs the ready task with the least work left first; ties go to the task admitted
 /// first (a stable sort by length, as OSTEP's `scheduler.py` does).
 ///
 /// `sjf` compares declared lengths and never preempts. `stcf` compares what is left of
 /// them (length less CPU used) and preempts the running task when a task with less left
-/// becomes ready. A task that declared no length counts as `Tick::MAX` long.
+/// becomes ready. A task that declared no length counts as `Tick::MAX` long. A task that
+/// yields lets the next ready task run first.
 #[derive(Clone, Debug)]
 pub struct ShortestPolicy {
     ready: Ordered,
-    /// Per task: ticks left, and the order it was admitted in.
-    left: Vec<(Tick, u64)>,
+    jobs: Vec<Job>,
     admitted: u64,
     preemptive: bool,
-    /// When the task picked last was picked: it has run since, uncharged.
-    picked_at: Tick,
 }
 
 impl ShortestPolicy {
@@ -35,18 +41,10 @@ impl ShortestPolicy {
     fn new(preemptive: bool) -> Self {
         ShortestPolicy {
             ready: Ordered::default(),
-            left: Vec::new(),
+            jobs: Vec::new(),
             admitted: 0,
             preemptive,
-            picked_at: 0,
         }
-    }
-
-    fn left(&self, task: TaskId) -> (Tick, u64) {
-        self.left
-            .get(task.index())
-            .copied()
-            .unwrap_or((Tick::MAX, u64::MAX))
     }
 }
 
@@ -56,22 +54,37 @@ impl Policy for ShortestPolicy {
     }
 
     fn admit(&mut self, task: TaskId, params: &TaskParams, _now: Tick) {
-        self.ready.remove(task);
+        self.ready.take(task);
         let i = task.index();
-        if i >= self.left.len() {
-            self.left.resize(i + 1, (Tick::MAX, u64::MAX));
+        if i >= self.jobs.len() {
+            self.jobs.resize(
+                i + 1,
+                Job {
+                    left: Tick::MAX,
+                    order: u64::MAX,
+                },
+            );
         }
-        self.left[i] = (params.length.unwrap_or(Tick::MAX), self.admitted);
+        self.jobs[i] = Job {
+            left: params.length.unwrap_or(Tick::MAX),
+            order: self.admitted,
+        };
         self.admitted += 1;
     }
 
-    fn enqueue(&mut self, task: TaskId, _why: Requeue, _now: Tick) {
-        let (left, order) = self.left(task);
-        self.ready.insert_ordered(task, left, order);
+    fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
+        if task.index() >= self.jobs.len() {
+            self.admit(task, &TaskParams::default(), now);
+        }
+        let job = self.jobs[task.index()];
+        if why == Requeue::Yielded {
+            self.ready.insert_yielded(task, job.left, job.order);
+        } else {
+            self.ready.insert(task, job.left, job.order);
+        }
     }
 
-    fn pick_next(&mut self, now: Tick) -> Option<TaskId> {
-        self.picked_at = now;
+    fn pick_next(&mut self, _now: Tick) -> Option<TaskId> {
         self.ready.pop()
     }
 
@@ -81,34 +94,27 @@ impl Policy for ShortestPolicy {
 
     fn charge(&mut self, task: TaskId, ran: Tick, _now: Tick) {
         if self.preemptive
-            && let Some((left, _)) = self.left.get_mut(task.index())
+            && let Some(job) = self.jobs.get_mut(task.index())
         {
-            *left = left.saturating_sub(ran);
+            job.left = job.left.saturating_sub(ran);
         }
     }
 
     fn dequeue(&mut self, task: TaskId) {
-        self.ready.remove(task);
+        self.ready.take(task);
     }
 
-    fn set_nice(&mut self, _task: TaskId, _nice: i8, _now: Tick) {}
-
-    fn retire(&mut self, task: TaskId) {
-        self.ready.remove(task);
-    }
-
-    /// `stcf` only: whether a ready task has strictly less left than the running one has
-    /// now (what it had when picked, less the ticks since).
-    fn should_preempt(&self, running: TaskId, now: Tick) -> bool {
-        let running_left = self
-            .left(running)
-            .0
-            .saturating_sub(now.saturating_sub(self.picked_at));
-        self.preemptive
-            && self
-                .ready
-                .first()
-                .is_some_and(|(_, left)| left < running_left)
+    /// `stcf` only: whether a ready task has strictly less left than the running one
+    /// has now (what it had when picked, less the `ran` ticks since).
+    fn should_preempt(&self, running: TaskId, ran: Tick, _now: Tick) -> bool {
+        if !self.preemptive {
+            return false;
+        }
+        let left = self
+            .jobs
+            .get(running.index())
+            .map_or(Tick::MAX, |job| job.left.saturating_sub(ran));
+        self.ready.first().is_some_and(|(_, best)| best < left)
     }
 
     fn ready_len(&self) -> usize {

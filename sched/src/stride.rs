@@ -6,16 +6,30 @@ use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick};
 /// The large number strides divide (OSTEP uses 10,000).
 pub const STRIDE_L: u64 = 10_000;
 
+/// Passes are kept in units of 1/65,536 of OSTEP's, so that strides of large ticket
+/// counts and parts of a quantum keep their proportions.
+const SCALE: u64 = 1 << 16;
+
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    pass: u64,
+    stride: u64,
+    order: u64,
+}
+
 /// Each task has a stride `L / tickets` and a pass, starting at 0. The ready task with the
 /// lowest pass runs for a quantum, ties going to the task admitted first; running adds
 /// its stride to its pass, in proportion to the part of the quantum it used. Over time
 /// each task gets CPU in proportion to its tickets.
+///
+/// As in OSTEP, a newcomer starts at pass 0 and a sleeper keeps its pass, so both may
+/// run for a while before the others; a task with 0 tickets runs only when no other is
+/// ready. A task that yields lets the next ready task run first.
 #[derive(Clone, Debug)]
 pub struct StridePolicy {
     quantum: Tick,
     ready: Ordered,
-    /// Per task: pass, stride and order admitted.
-    tasks: Vec<(u64, u64, u64)>,
+    jobs: Vec<Job>,
     admitted: u64,
 }
 
@@ -25,14 +39,14 @@ impl StridePolicy {
         StridePolicy {
             quantum: quantum.max(1),
             ready: Ordered::default(),
-            tasks: Vec::new(),
+            jobs: Vec::new(),
             admitted: 0,
         }
     }
 
-    /// A task's pass value.
+    /// A task's pass value, in OSTEP's units (whole quanta × L / tickets).
     pub fn pass(&self, task: TaskId) -> Option<u64> {
-        self.tasks.get(task.index()).map(|t| t.0)
+        self.jobs.get(task.index()).map(|job| job.pass / SCALE)
     }
 }
 
@@ -42,19 +56,37 @@ impl Policy for StridePolicy {
     }
 
     fn admit(&mut self, task: TaskId, params: &TaskParams, _now: Tick) {
-        self.ready.remove(task);
+        self.ready.take(task);
         let i = task.index();
-        if i >= self.tasks.len() {
-            self.tasks.resize(i + 1, (0, STRIDE_L, u64::MAX));
+        if i >= self.jobs.len() {
+            let idle = Job {
+                pass: 0,
+                stride: STRIDE_L * SCALE,
+                order: u64::MAX,
+            };
+            self.jobs.resize(i + 1, idle);
         }
-        let stride = STRIDE_L / u64::from(params.tickets.max(1));
-        self.tasks[i] = (0, stride.max(1), self.admitted);
+        let stride = match params.tickets {
+            0 => u64::MAX / 4,
+            tickets => STRIDE_L * SCALE / u64::from(tickets),
+        };
+        self.jobs[i] = Job {
+            pass: 0,
+            stride: stride.max(1),
+            order: self.admitted,
+        };
         self.admitted += 1;
     }
 
-    fn enqueue(&mut self, task: TaskId, _why: Requeue, _now: Tick) {
-        if let Some(&(pass, _, order)) = self.tasks.get(task.index()) {
-            self.ready.insert_ordered(task, pass, order);
+    fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
+        if task.index() >= self.jobs.len() {
+            self.admit(task, &TaskParams::default(), now);
+        }
+        let job = self.jobs[task.index()];
+        if why == Requeue::Yielded {
+            self.ready.insert_yielded(task, job.pass, job.order);
+        } else {
+            self.ready.insert(task, job.pass, job.order);
         }
     }
 
@@ -67,22 +99,15 @@ impl Policy for StridePolicy {
     }
 
     fn charge(&mut self, task: TaskId, ran: Tick, _now: Tick) {
-        if let Some(t) = self.tasks.get_mut(task.index()) {
-            // A whole quantum adds one stride; a partial one, its share (at least 1 when
-            // the task ran at all, so that a task that always blocks early still moves).
-            let add = (t.1.saturating_mul(ran) / self.quantum).max(u64::from(ran > 0));
-            t.0 = t.0.saturating_add(add);
+        if let Some(job) = self.jobs.get_mut(task.index()) {
+            let add = (u128::from(job.stride) * u128::from(ran) / u128::from(self.quantum))
+                .min(u128::from(u64::MAX)) as u64;
+            job.pass = job.pass.saturating_add(add);
         }
     }
 
     fn dequeue(&mut self, task: TaskId) {
-        self.ready.remove(task);
-    }
-
-    fn set_nice(&mut self, _task: TaskId, _nice: i8, _now: Tick) {}
-
-    fn retire(&mut self, task: TaskId) {
-        self.ready.remove(task);
+        self.ready.take(task);
     }
 
     fn ready_len(&self) -> usize {
