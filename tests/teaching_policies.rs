@@ -122,3 +122,86 @@ fn round_robin_with_quantum_1_answers_fast() {
     let runs = simulate("rr", 1, &[(0, 5), (0, 5), (0, 5)]);
     assert_eq!(average_response(&runs), 1.0);
 }
+
+/// Runs jobs of (arrival, length, io every n ticks of CPU, 0 for none) under MLFQ;
+/// returns (arrival, first run, completion) by job.
+fn simulate_mlfq(
+    config: vproc::sched::MlfqConfig,
+    io_time: Tick,
+    jobs: &[(Tick, Tick, Tick)],
+) -> Vec<(Tick, Tick, Tick)> {
+    let mut kernel = Kernel::builder()
+        .policy(vproc::sched::MlfqPolicy::new(config))
+        .syscall_cost(0)
+        .build();
+    let times: Times = Rc::default();
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| jobs[i].0);
+    for i in order {
+        let (arrival, length, io) = jobs[i];
+        if kernel.now() < arrival {
+            kernel.run_for(arrival - kernel.now()).expect("run");
+        }
+        let times = times.clone();
+        kernel
+            .spawn_fn(Command::new(format!("job{i}")), move |p| async move {
+                let first = p.now();
+                let mut left = length;
+                while left > 0 {
+                    let burst = if io > 0 { io.min(left) } else { left };
+                    p.compute(burst).await;
+                    left -= burst;
+                    if left > 0 && io > 0 {
+                        p.sleep(io_time).await;
+                    }
+                }
+                times.borrow_mut().push((i, first, p.now()));
+            })
+            .expect("spawn");
+    }
+    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
+    let mut done = times.borrow().clone();
+    done.sort_unstable();
+    done.into_iter()
+        .map(|(i, first, end)| (jobs[i].0, first, end))
+        .collect()
+}
+
+#[test]
+fn mlfq_a_short_job_arriving_late_runs_at_once_and_finishes_quickly() {
+    // OSTEP figure 8.4: a long job sinks to the bottom; a short one arriving at 100 runs
+    // at once in the top queue and is done in 20 ticks.
+    let runs = simulate_mlfq(Default::default(), 5, &[(0, 200, 0), (100, 20, 0)]);
+    assert_eq!(runs[1], (100, 100, 120));
+    assert_eq!(runs[0].2, 220);
+}
+
+#[test]
+fn mlfq_boost_keeps_a_long_job_from_starving() {
+    // Under the old rules (I/O resets the accounting), two jobs that do an I/O after
+    // every tick of CPU stay in the top queue and, taking turns, keep it busy: the long
+    // job starves until they are done, unless boosts lift it.
+    let jobs = [(0, 100, 0), (0, 300, 1), (0, 300, 1)];
+    let old_rules = vproc::sched::MlfqConfig {
+        io_reset: true,
+        ..Default::default()
+    };
+    let unboosted = simulate_mlfq(old_rules.clone(), 1, &jobs);
+    let boosted = simulate_mlfq(
+        vproc::sched::MlfqConfig {
+            boost: Some(50),
+            ..old_rules
+        },
+        1,
+        &jobs,
+    );
+    let interactive_end = unboosted[1].2.min(unboosted[2].2);
+    assert!(
+        unboosted[0].2 > interactive_end,
+        "without boost the long job should wait for the others: {unboosted:?}"
+    );
+    assert!(
+        boosted[0].2 < interactive_end,
+        "with boosts it should finish first: {boosted:?} against {unboosted:?}"
+    );
+}

@@ -16,7 +16,7 @@ fn the_tour_plays_every_scene() {
     for scene in [
         "1. A process tree",
         "2. Priorities, and aging",
-        "3. One workload, eight policies",
+        "3. One workload, nine policies",
         "4. A zombie, reaped by init",
         "5. A panic, contained",
         "6. A deadlock, reported",

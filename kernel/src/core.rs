@@ -44,6 +44,8 @@ pub(crate) struct Core {
     pub woke_during_dispatch: bool,
     /// What the running process asked for in the call it awaits.
     pub action: ActionSlot,
+    /// The next tick the policy wants to act at (`Tick::MAX`: never).
+    pub policy_event: Tick,
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: HashMap<Pid, ExitStatus>,
@@ -55,6 +57,7 @@ pub(crate) struct Core {
 
 impl Core {
     pub(crate) fn new(policy: Box<dyn Policy>, pid_max: u32, events: usize, seed: u64) -> Self {
+        let first_event = policy.next_event(0).unwrap_or(Tick::MAX);
         let mut core = Core {
             now: 0,
             syscall_cost: 1,
@@ -68,6 +71,7 @@ impl Core {
             ran: 0,
             woke_during_dispatch: false,
             action: ActionSlot::default(),
+            policy_event: first_event,
             programs: HashMap::new(),
             host_exits: HashMap::new(),
             host_waiters: HashMap::new(),
@@ -515,6 +519,18 @@ impl Core {
             self.pop_timer();
         }
         None
+    }
+
+    /// Lets the policy act on what is due by now (an MLFQ boost); returns whether it did.
+    #[inline]
+    pub(crate) fn policy_tick(&mut self) -> bool {
+        if self.now < self.policy_event {
+            return false;
+        }
+        let now = self.now;
+        self.policy.advance(now);
+        self.policy_event = self.policy.next_event(now).unwrap_or(Tick::MAX);
+        true
     }
 
     /// Wakes every sleeper whose time has come, in the order they went to sleep.

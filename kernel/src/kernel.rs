@@ -462,6 +462,7 @@ impl Kernel {
                 self.resume(slot, until)?;
                 continue;
             }
+            core.policy_tick();
             core.fire_timers()?;
             let now = core.now;
             if let Some(task) = core.policy.pick_next(now) {
@@ -755,11 +756,18 @@ fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, E
         {
             chunk = chunk.min(at - core.now);
         }
+        if core.policy_event > core.now {
+            chunk = chunk.min(core.policy_event - core.now);
+        }
         core.now += chunk;
         core.ran += chunk;
         let process = core.table.get_mut(slot);
         process.user += chunk;
         process.compute_left -= chunk;
+        if core.policy_tick() {
+            // The policy changed its mind: see whether the running task keeps the CPU.
+            core.woke_during_dispatch = true;
+        }
         core.fire_timers()?;
     }
 }

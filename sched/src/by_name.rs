@@ -5,14 +5,15 @@ use thiserror::Error;
 use crate::fair::FairPolicy;
 use crate::fifo::FifoPolicy;
 use crate::lottery::LotteryPolicy;
+use crate::mlfq::{MlfqConfig, MlfqPolicy};
 use crate::policy::{Policy, Tick};
 use crate::priority::PriorityPolicy;
 use crate::shortest::ShortestPolicy;
 use crate::stride::StridePolicy;
 
 /// The names `by_name` knows.
-pub const POLICY_NAMES: [&str; 8] = [
-    "priority", "fifo", "rr", "sjf", "stcf", "stride", "lottery", "cfs",
+pub const POLICY_NAMES: [&str; 9] = [
+    "priority", "fifo", "rr", "sjf", "stcf", "mlfq", "stride", "lottery", "cfs",
 ];
 
 /// An error of vproc-sched, named after its POSIX errno.
@@ -32,6 +33,7 @@ pub fn by_name(name: &str, quantum: Tick, seed: u64) -> Result<Box<dyn Policy>, 
         "rr" => Box::new(FifoPolicy::round_robin(quantum)),
         "sjf" => Box::new(ShortestPolicy::sjf()),
         "stcf" | "srtf" => Box::new(ShortestPolicy::stcf()),
+        "mlfq" => Box::new(MlfqPolicy::new(MlfqConfig::uniform(3, quantum, 1))),
         "stride" => Box::new(StridePolicy::new(quantum)),
         "lottery" => Box::new(LotteryPolicy::new(quantum, seed)),
         // A scheduling period of 6 quanta, Linux's 6 ms latency for 1 ms ticks.

@@ -9,7 +9,8 @@
 //! round-robin within a level, O(1) pick-next through a bitmap of non-empty levels, and
 //! aging so that a ready low-priority task runs within a bounded wait. The teaching
 //! policies are [`FifoPolicy`] (`fifo`, `rr`), [`ShortestPolicy`] (`sjf`, `stcf`),
-//! [`StridePolicy`], [`LotteryPolicy`] and the Linux-like [`FairPolicy`] (`cfs`);
+//! [`MlfqPolicy`], [`StridePolicy`], [`LotteryPolicy`] and the Linux-like [`FairPolicy`]
+//! (`cfs`);
 //! [`by_name`] picks one by name.
 //!
 //! ```
@@ -36,6 +37,7 @@ mod fair;
 mod fifo;
 mod lists;
 mod lottery;
+mod mlfq;
 mod ordered;
 mod policy;
 mod priority;
@@ -48,6 +50,7 @@ pub use fair::{FairPolicy, NICE_WEIGHTS};
 pub use fifo::FifoPolicy;
 pub use lists::TaskLists;
 pub use lottery::LotteryPolicy;
+pub use mlfq::{MlfqConfig, MlfqPolicy};
 pub use policy::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick, nice_level};
 pub use priority::PriorityPolicy;
 pub use random::SplitMix64;

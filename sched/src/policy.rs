@@ -125,6 +125,20 @@ pub trait Policy {
         false
     }
 
+    /// The next tick at which the policy itself changes its mind (an MLFQ boost), if
+    /// any: the kernel ends CPU bursts there, calls [`advance`](Policy::advance) and asks
+    /// [`should_preempt`](Policy::should_preempt).
+    fn next_event(&self, now: Tick) -> Option<Tick> {
+        let _ = now;
+        None
+    }
+
+    /// The clock reached `now`: apply what is due by then (called before the processes
+    /// woken at `now` are enqueued).
+    fn advance(&mut self, now: Tick) {
+        let _ = now;
+    }
+
     /// Number of ready tasks.
     fn ready_len(&self) -> usize;
 }

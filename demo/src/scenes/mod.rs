@@ -22,7 +22,7 @@ pub fn tour() -> SceneResult {
     let scenes: [Scene; 8] = [
         ("A process tree", tree::play),
         ("Priorities, and aging", priorities::play),
-        ("One workload, eight policies", policies::play),
+        ("One workload, nine policies", policies::play),
         ("A zombie, reaped by init", zombie::play),
         ("A panic, contained", panic::play),
         ("A deadlock, reported", deadlock::play),

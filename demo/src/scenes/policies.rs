@@ -52,7 +52,7 @@ pub fn play() -> SceneResult {
         "policy", "avg turnaround", "avg response"
     );
     for policy in [
-        "fifo", "sjf", "stcf", "rr", "stride", "lottery", "cfs", "priority",
+        "fifo", "sjf", "stcf", "rr", "mlfq", "stride", "lottery", "cfs", "priority",
     ] {
         let runs = measure(policy)?;
         let n = runs.len() as f64;
@@ -69,7 +69,7 @@ pub fn play() -> SceneResult {
     }
     show(&table);
     say("sjf cannot help B and C once A runs (103.33); stcf preempts A for them (50).");
-    say("rr, lottery and priority take turns by quantum; stride starts newcomers at pass 0,");
-    say("which favours them; cfs shares by nice weight in slices of its period.");
+    say("rr, mlfq, lottery and priority take turns by quantum; stride starts newcomers at");
+    say("pass 0, which favours them; cfs shares by nice weight in slices of its period.");
     Ok(())
 }

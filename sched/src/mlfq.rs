@@ -1,0 +1,296 @@
+//! The multi-level feedback queue, with OSTEP's rules and options.
+
+use crate::lists::TaskLists;
+use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick};
+
+/// How an [`MlfqPolicy`] is set up; queues are numbered from the top (0 runs first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MlfqConfig {
+    /// The quantum of each queue, top first.
+    pub quanta: Vec<Tick>,
+    /// How many quanta a job may use in each queue before it moves down, top first.
+    pub allotments: Vec<u32>,
+    /// Every `boost` ticks (at t ≠ 0) every job goes back to the top queue.
+    pub boost: Option<Tick>,
+    /// A job whose I/O completes goes to the front of its queue, not the back.
+    pub io_front: bool,
+    /// A job that does I/O gets a fresh quantum and allotment at its level (OSTEP's old,
+    /// gameable rules 4a/4b).
+    pub io_reset: bool,
+}
+
+impl Default for MlfqConfig {
+    /// OSTEP's defaults: 3 queues, quantum 10, allotment 1, no boost.
+    fn default() -> Self {
+        MlfqConfig::uniform(3, 10, 1)
+    }
+}
+
+impl MlfqConfig {
+    /// `queues` queues with the same quantum and allotment.
+    pub fn uniform(queues: usize, quantum: Tick, allotment: u32) -> Self {
+        let queues = queues.max(1);
+        MlfqConfig {
+            quanta: vec![quantum.max(1); queues],
+            allotments: vec![allotment.max(1); queues],
+            boost: None,
+            io_front: false,
+            io_reset: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    queue: usize,
+    ticks_left: Tick,
+    allot_left: u32,
+    live: bool,
+}
+
+/// OSTEP's MLFQ (chapter 8). New jobs enter the top queue; the first job of the highest
+/// non-empty queue runs. A job that uses up its quantum goes to the back of its queue,
+/// and after `allotment` quanta at a level moves down one; a job preempted by a higher
+/// queue keeps its place at the head of its queue and the rest of its quantum; a job
+/// that does I/O keeps its accounting (unless `io_reset`) and returns to the back of its
+/// queue (or the front with `io_front`). Every `boost` ticks all jobs return to the top
+/// queue, those of lower queues first, with a fresh quantum and allotment.
+///
+/// As in OSTEP's simulator, the running job stays at the head of its queue while it
+/// runs, so a boost or a preemption leaves it where the rules put it.
+#[derive(Clone, Debug)]
+pub struct MlfqPolicy {
+    config: MlfqConfig,
+    queues: TaskLists,
+    jobs: Vec<Job>,
+    /// The task handed out by the last pick; it stays in its queue until it is charged.
+    running: Option<TaskId>,
+    /// A task charged but not yet requeued: if no enqueue follows, it blocked.
+    parked: Option<TaskId>,
+    /// Boosts up to this tick are done.
+    boosted_to: Tick,
+}
+
+impl MlfqPolicy {
+    /// An MLFQ with this configuration.
+    pub fn new(config: MlfqConfig) -> Self {
+        let levels = config.quanta.len().max(1);
+        MlfqPolicy {
+            queues: TaskLists::new(levels),
+            config,
+            jobs: Vec::new(),
+            running: None,
+            parked: None,
+            boosted_to: 0,
+        }
+    }
+
+    /// The queue a job is in (0 is the top).
+    pub fn queue_of(&self, task: TaskId) -> Option<usize> {
+        self.jobs
+            .get(task.index())
+            .filter(|j| j.live)
+            .map(|j| j.queue)
+    }
+
+    fn levels(&self) -> usize {
+        self.config.quanta.len()
+    }
+
+    fn fresh(&self, queue: usize) -> (Tick, u32) {
+        (self.config.quanta[queue], self.config.allotments[queue])
+    }
+
+    /// The job `pick_next` would run now: the head of the highest non-empty queue.
+    fn head(&self) -> Option<TaskId> {
+        (0..self.levels()).find_map(|q| self.queues.front(q))
+    }
+
+    /// A parked task that was not requeued has blocked: it leaves its queue.
+    fn settle(&mut self) {
+        if let Some(task) = self.parked.take() {
+            self.queues.remove(task);
+            if self.config.io_reset
+                && let Some(job) = self.jobs.get(task.index()).copied()
+            {
+                let (ticks, allot) = self.fresh(job.queue);
+                let job = &mut self.jobs[task.index()];
+                job.ticks_left = ticks;
+                job.allot_left = allot;
+            }
+        }
+    }
+
+    fn boost(&mut self) {
+        let top = 0;
+        // Lower queues first, each in its order, to the back of the top queue.
+        for q in (1..self.levels()).rev() {
+            while let Some(task) = self.queues.pop_front(q) {
+                self.queues.push_back(top, task);
+            }
+        }
+        let (ticks, allot) = self.fresh(top);
+        for job in self.jobs.iter_mut().filter(|j| j.live) {
+            job.queue = top;
+            job.ticks_left = ticks;
+            job.allot_left = allot;
+        }
+    }
+}
+
+impl Policy for MlfqPolicy {
+    fn name(&self) -> &'static str {
+        "mlfq"
+    }
+
+    fn admit(&mut self, task: TaskId, _params: &TaskParams, _now: Tick) {
+        self.queues.remove(task);
+        let i = task.index();
+        if i >= self.jobs.len() {
+            let idle = Job {
+                queue: 0,
+                ticks_left: 0,
+                allot_left: 0,
+                live: false,
+            };
+            self.jobs.resize(i + 1, idle);
+        }
+        let (ticks, allot) = self.fresh(0);
+        self.jobs[i] = Job {
+            queue: 0,
+            ticks_left: ticks,
+            allot_left: allot,
+            live: true,
+        };
+    }
+
+    fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
+        if self.jobs.get(task.index()).is_none_or(|j| !j.live) {
+            self.admit(task, &TaskParams::default(), now);
+        }
+        if self.running == Some(task) {
+            // Requeued without being charged: it stays at the head of its queue, unless
+            // it yielded.
+            self.running = None;
+            if why == Requeue::Yielded {
+                let queue = self.jobs[task.index()].queue;
+                self.queues.push_back(queue, task);
+            }
+            return;
+        }
+        let queued = self.queues.list_of(task).is_some();
+        if self.parked == Some(task) {
+            // Charged and back: it is in its queue already, where the rules put it; a
+            // yield sends it to the back.
+            self.parked = None;
+            if queued && why != Requeue::Yielded {
+                return;
+            }
+        } else {
+            self.settle();
+            if queued {
+                return;
+            }
+        }
+        let queue = self.jobs[task.index()].queue;
+        if why == Requeue::Woken && self.config.io_front {
+            self.queues.push_front(queue, task);
+        } else {
+            self.queues.push_back(queue, task);
+        }
+    }
+
+    fn pick_next(&mut self, now: Tick) -> Option<TaskId> {
+        self.settle();
+        if let Some(unfinished) = self.running.take() {
+            // Picked but never charged: it left the ready set when it was picked.
+            self.queues.remove(unfinished);
+        }
+        self.advance(now);
+        let task = self.head()?;
+        self.running = Some(task);
+        Some(task)
+    }
+
+    fn slice(&self, task: TaskId) -> Tick {
+        self.jobs
+            .get(task.index())
+            .map_or(1, |j| j.ticks_left.max(1))
+    }
+
+    fn charge(&mut self, task: TaskId, ran: Tick, _now: Tick) {
+        if self.running == Some(task) {
+            self.running = None;
+        }
+        let Some(job) = self.jobs.get(task.index()).copied() else {
+            return;
+        };
+        let ticks_left = job.ticks_left.saturating_sub(ran);
+        self.jobs[task.index()].ticks_left = ticks_left;
+        if ran > 0 && ticks_left == 0 {
+            // The quantum is used up: to the back, or down a queue once the allotment is.
+            self.queues.remove(task);
+            let mut job = self.jobs[task.index()];
+            job.allot_left = job.allot_left.saturating_sub(1);
+            if job.allot_left == 0 {
+                job.queue = (job.queue + 1).min(self.levels() - 1);
+                (job.ticks_left, job.allot_left) = self.fresh(job.queue);
+            } else {
+                job.ticks_left = self.config.quanta[job.queue];
+            }
+            self.jobs[task.index()] = job;
+            self.queues.push_back(job.queue, task);
+        }
+        self.parked = Some(task);
+    }
+
+    fn dequeue(&mut self, task: TaskId) {
+        self.queues.remove(task);
+        if self.parked == Some(task) {
+            self.parked = None;
+        }
+        if self.running == Some(task) {
+            self.running = None;
+        }
+    }
+
+    fn retire(&mut self, task: TaskId) {
+        self.dequeue(task);
+        if let Some(job) = self.jobs.get_mut(task.index()) {
+            job.live = false;
+        }
+    }
+
+    fn should_preempt(&self, running: TaskId, _ran: Tick, _now: Tick) -> bool {
+        self.head().is_some_and(|head| head != running)
+    }
+
+    fn next_event(&self, now: Tick) -> Option<Tick> {
+        let boost = self.config.boost?.max(1);
+        Some((now / boost + 1) * boost)
+    }
+
+    fn advance(&mut self, now: Tick) {
+        let Some(boost) = self.config.boost else {
+            return;
+        };
+        let boost = boost.max(1);
+        let due = now / boost * boost;
+        if due > self.boosted_to && due != 0 {
+            self.boosted_to = due;
+            self.boost();
+        }
+    }
+
+    fn ready_len(&self) -> usize {
+        self.queues.len()
+            - usize::from(
+                self.running
+                    .is_some_and(|r| self.queues.list_of(r).is_some()),
+            )
+            - usize::from(
+                self.parked
+                    .is_some_and(|p| self.queues.list_of(p).is_some()),
+            )
+    }
+}
