@@ -522,15 +522,21 @@ impl Core {
     }
 
     /// Lets the policy act on what is due by now (an MLFQ boost); returns whether it did.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn policy_tick(&mut self) -> bool {
         if self.now < self.policy_event {
             return false;
         }
+        self.policy_act();
+        true
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn policy_act(&mut self) {
         let now = self.now;
         self.policy.advance(now);
         self.policy_event = self.policy.next_event(now).unwrap_or(Tick::MAX);
-        true
     }
 
     /// Wakes every sleeper whose time has come, in the order they went to sleep.
