@@ -78,11 +78,7 @@ impl Policy for FairPolicy {
             t.0 = t.0.max(floor);
         }
         let (vruntime, _, order) = *t;
-        if why == Requeue::Yielded {
-            self.ready.insert_yielded(task, vruntime, order);
-        } else {
-            self.ready.insert(task, vruntime, order);
-        }
+        self.ready.enqueue(task, vruntime, order, why);
     }
 
     fn pick_next(&mut self, _now: Tick) -> Option<TaskId> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::TaskId;
+use crate::{Requeue, TaskId};
 
 /// Ready tasks by (key, job order). O(log n) per operation.
 #[derive(Clone, Debug, Default)]
@@ -28,11 +28,13 @@ impl Ordered {
         self.set.insert((key, order, task.0));
     }
 
-    /// Queues a task that gave the CPU away: the next pop takes another ready task
-    /// before it, even one with a higher key.
-    pub(crate) fn insert_yielded(&mut self, task: TaskId, key: u64, order: u64) {
+    /// Queues a task becoming ready for `why`; one that gave the CPU away (`Yielded`) is
+    /// passed over by the next pop if another task is ready, even one with a higher key.
+    pub(crate) fn enqueue(&mut self, task: TaskId, key: u64, order: u64, why: Requeue) {
         self.insert(task, key, order);
-        self.yielded = Some(task.0);
+        if why == Requeue::Yielded {
+            self.yielded = Some(task.0);
+        }
     }
 
     /// Takes `task` out; whether it was queued.

@@ -77,11 +77,7 @@ impl Policy for ShortestPolicy {
             self.admit(task, &TaskParams::default(), now);
         }
         let job = self.jobs[task.index()];
-        if why == Requeue::Yielded {
-            self.ready.insert_yielded(task, job.left, job.order);
-        } else {
-            self.ready.insert(task, job.left, job.order);
-        }
+        self.ready.enqueue(task, job.left, job.order, why);
     }
 
     fn pick_next(&mut self, _now: Tick) -> Option<TaskId> {

@@ -83,11 +83,7 @@ impl Policy for StridePolicy {
             self.admit(task, &TaskParams::default(), now);
         }
         let job = self.jobs[task.index()];
-        if why == Requeue::Yielded {
-            self.ready.insert_yielded(task, job.pass, job.order);
-        } else {
-            self.ready.insert(task, job.pass, job.order);
-        }
+        self.ready.enqueue(task, job.pass, job.order, why);
     }
 
     fn pick_next(&mut self, _now: Tick) -> Option<TaskId> {
