@@ -5,35 +5,47 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use vproc::kernel::{Command, Kernel, Stop, Tick};
-use vproc::sched::by_name;
+use vproc::sched::{Policy, by_name};
 
-/// (first run, completion) of each job, by job.
+/// (job, first run, completion) of each job that finished.
 type Times = Rc<RefCell<Vec<(usize, Tick, Tick)>>>;
 
-/// Jobs of (arrival, length) under `policy`; system calls cost nothing, as in OSTEP.
-fn simulate(policy: &str, quantum: Tick, jobs: &[(Tick, Tick)]) -> Vec<(Tick, Tick, Tick)> {
+/// Runs jobs of (arrival, length, I/O after every n ticks of CPU, 0 for none) as
+/// processes under `policy`, with I/Os lasting `io_time`; system calls cost nothing, as
+/// in OSTEP. Returns (arrival, first run, completion) by job.
+fn run_jobs(
+    policy: Box<dyn Policy>,
+    io_time: Tick,
+    jobs: &[(Tick, Tick, Tick)],
+) -> Vec<(Tick, Tick, Tick)> {
     let mut kernel = Kernel::builder()
-        .policy_boxed(by_name(policy, quantum, 0).expect("a policy"))
+        .policy_boxed(policy)
         .syscall_cost(0)
         .build();
     let times: Times = Rc::default();
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| jobs[i].0);
     for i in order {
-        let (arrival, length) = jobs[i];
+        let (arrival, length, io) = jobs[i];
         if kernel.now() < arrival {
             kernel.run_for(arrival - kernel.now()).expect("run");
         }
         let times = times.clone();
+        let command = Command::new(format!("job{i}")).expected_length(length);
         kernel
-            .spawn_fn(
-                Command::new(format!("job{i}")).expected_length(length),
-                move |p| async move {
-                    let first = p.now();
-                    p.compute(length).await;
-                    times.borrow_mut().push((i, first, p.now()));
-                },
-            )
+            .spawn_fn(command, move |p| async move {
+                let first = p.now();
+                let mut left = length;
+                while left > 0 {
+                    let burst = if io > 0 { io.min(left) } else { left };
+                    p.compute(burst).await;
+                    left -= burst;
+                    if left > 0 && io > 0 {
+                        p.sleep(io_time).await;
+                    }
+                }
+                times.borrow_mut().push((i, first, p.now()));
+            })
             .expect("spawn");
     }
     assert_eq!(kernel.run().expect("run"), Stop::AllExited);
@@ -42,6 +54,25 @@ fn simulate(policy: &str, quantum: Tick, jobs: &[(Tick, Tick)]) -> Vec<(Tick, Ti
     done.into_iter()
         .map(|(i, first, end)| (jobs[i].0, first, end))
         .collect()
+}
+
+/// Jobs of (arrival, length) without I/O under the policy named `policy`.
+fn simulate(policy: &str, quantum: Tick, jobs: &[(Tick, Tick)]) -> Vec<(Tick, Tick, Tick)> {
+    let jobs: Vec<(Tick, Tick, Tick)> = jobs.iter().map(|&(a, l)| (a, l, 0)).collect();
+    run_jobs(by_name(policy, quantum, 0).expect("a policy"), 0, &jobs)
+}
+
+/// Jobs of (arrival, length, I/O every n ticks) under MLFQ.
+fn simulate_mlfq(
+    config: vproc::sched::MlfqConfig,
+    io_time: Tick,
+    jobs: &[(Tick, Tick, Tick)],
+) -> Vec<(Tick, Tick, Tick)> {
+    run_jobs(
+        Box::new(vproc::sched::MlfqPolicy::new(config)),
+        io_time,
+        jobs,
+    )
 }
 
 fn average_turnaround(runs: &[(Tick, Tick, Tick)]) -> f64 {
@@ -121,50 +152,6 @@ fn late_short_jobs_sjf_against_stcf() {
 fn round_robin_with_quantum_1_answers_fast() {
     let runs = simulate("rr", 1, &[(0, 5), (0, 5), (0, 5)]);
     assert_eq!(average_response(&runs), 1.0);
-}
-
-/// Runs jobs of (arrival, length, io every n ticks of CPU, 0 for none) under MLFQ;
-/// returns (arrival, first run, completion) by job.
-fn simulate_mlfq(
-    config: vproc::sched::MlfqConfig,
-    io_time: Tick,
-    jobs: &[(Tick, Tick, Tick)],
-) -> Vec<(Tick, Tick, Tick)> {
-    let mut kernel = Kernel::builder()
-        .policy(vproc::sched::MlfqPolicy::new(config))
-        .syscall_cost(0)
-        .build();
-    let times: Times = Rc::default();
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| jobs[i].0);
-    for i in order {
-        let (arrival, length, io) = jobs[i];
-        if kernel.now() < arrival {
-            kernel.run_for(arrival - kernel.now()).expect("run");
-        }
-        let times = times.clone();
-        kernel
-            .spawn_fn(Command::new(format!("job{i}")), move |p| async move {
-                let first = p.now();
-                let mut left = length;
-                while left > 0 {
-                    let burst = if io > 0 { io.min(left) } else { left };
-                    p.compute(burst).await;
-                    left -= burst;
-                    if left > 0 && io > 0 {
-                        p.sleep(io_time).await;
-                    }
-                }
-                times.borrow_mut().push((i, first, p.now()));
-            })
-            .expect("spawn");
-    }
-    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
-    let mut done = times.borrow().clone();
-    done.sort_unstable();
-    done.into_iter()
-        .map(|(i, first, end)| (jobs[i].0, first, end))
-        .collect()
 }
 
 #[test]
