@@ -10,6 +10,7 @@ use crossbeam_channel::Sender;
 use vproc_ipc::{DefaultAction, Errno, Signal};
 use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskParams, Tick};
 
+use crate::arrival::{ArrivalFailure, Arrivals};
 use crate::event::{Event, EventKind, EventLog};
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::table::ProcessTable;
@@ -46,6 +47,14 @@ pub(crate) struct Core {
     pub action: ActionSlot,
     /// The next tick the policy wants to act at (`Tick::MAX`: never).
     pub policy_event: Tick,
+    /// Processes the host asked to start at a later tick.
+    pub arrivals: Arrivals,
+    /// Ticks the CPU spends passing from one process to another (0: none).
+    pub switch_cost: Tick,
+    /// Times the CPU passed from one process to another.
+    pub switches: u64,
+    /// The (slot, generation) of the process that ran last, if any has.
+    pub last_ran: Option<(u32, u32)>,
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: HashMap<Pid, ExitStatus>,
@@ -72,6 +81,10 @@ impl Core {
             woke_during_dispatch: false,
             action: ActionSlot::default(),
             policy_event: first_event,
+            arrivals: Arrivals::new(),
+            switch_cost: 0,
+            switches: 0,
+            last_ran: None,
             programs: HashMap::new(),
             host_exits: HashMap::new(),
             host_waiters: HashMap::new(),
@@ -537,6 +550,66 @@ impl Core {
         let now = self.now;
         self.policy.advance(now);
         self.policy_event = self.policy.next_event(now).unwrap_or(Tick::MAX);
+    }
+
+    /// Does what is due at `now`, in OSTEP's order: the policy's own events (an MLFQ
+    /// boost), then arrivals (in the order they were asked for), then wake-ups (in the
+    /// order the sleepers went to sleep). Returns whether the policy acted.
+    #[inline(always)]
+    pub(crate) fn due(&mut self) -> Result<bool, Error> {
+        let acted = self.policy_tick();
+        if self.arrivals.next_at() <= self.now {
+            self.admit_arrivals()?;
+        }
+        self.fire_timers()?;
+        Ok(acted)
+    }
+
+    /// The first tick after `now` at which a wake-up, an arrival or a policy event is due.
+    #[inline]
+    pub(crate) fn next_due(&mut self) -> Option<Tick> {
+        let at = self
+            .next_wakeup()
+            .unwrap_or(Tick::MAX)
+            .min(self.arrivals.next_at())
+            .min(self.policy_event);
+        (at != Tick::MAX).then_some(at)
+    }
+
+    /// Spawns the arrivals due by now, as children of init. One that cannot be spawned
+    /// (no pid left, say) is recorded as a failure for the host.
+    #[cold]
+    fn admit_arrivals(&mut self) -> Result<(), Error> {
+        while let Some(mut arrival) = self.arrivals.pop_due(self.now) {
+            let program = arrival.command.program.to_string();
+            if let Err(error) = self.spawn(INIT, &mut arrival.command, arrival.make) {
+                if error.is_kernel_bug() {
+                    return Err(error);
+                }
+                let tick = self.now;
+                self.arrivals.fail(ArrivalFailure {
+                    tick,
+                    program,
+                    error,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets `ticks` pass with no process on the CPU (a context switch), doing what falls
+    /// due meanwhile at its own tick.
+    pub(crate) fn pass(&mut self, ticks: Tick) -> Result<(), Error> {
+        let end = self.now.saturating_add(ticks);
+        loop {
+            self.due()?;
+            if self.now >= end {
+                return Ok(());
+            }
+            // What was due by now is done: the next due tick lies ahead.
+            let at = self.next_due().unwrap_or(end).clamp(self.now + 1, end);
+            self.now = at;
+        }
     }
 
     /// Wakes every sleeper whose time has come, in the order they went to sleep.

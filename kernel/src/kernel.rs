@@ -66,6 +66,8 @@ pub struct LiveObjects {
     pub ready: usize,
     /// Exit statuses the host has not collected.
     pub uncollected_exits: usize,
+    /// Arrivals not yet due.
+    pub arrivals: usize,
 }
 
 /// Builds a [`Kernel`].
@@ -76,6 +78,7 @@ pub struct KernelBuilder {
     pid_max: u32,
     event_ring: usize,
     seed: u64,
+    switch_cost: Tick,
 }
 
 impl Default for KernelBuilder {
@@ -87,6 +90,7 @@ impl Default for KernelBuilder {
             pid_max: crate::pid::PID_MAX_LIMIT,
             event_ring: 1024,
             seed: 0,
+            switch_cost: 0,
         }
     }
 }
@@ -114,6 +118,14 @@ impl KernelBuilder {
         self.clock(ClockMode::Real {
             tick: tick.max(Duration::from_nanos(1)),
         })
+    }
+
+    /// Ticks the CPU spends passing from one process to another (default 0): they count
+    /// as no process's CPU time, and the process about to run stays ready meanwhile.
+    /// A switch is a dispatch of another process than the one that ran last.
+    pub fn switch_cost(mut self, ticks: Tick) -> Self {
+        self.switch_cost = ticks;
+        self
     }
 
     /// Ticks each system call costs (default 1).
@@ -144,6 +156,7 @@ impl KernelBuilder {
     pub fn build(self) -> Kernel {
         let mut core = Core::new(self.policy, self.pid_max, self.event_ring, self.seed);
         core.syscall_cost = self.syscall_cost;
+        core.switch_cost = self.switch_cost;
         let parker = Parker::new();
         let shared = Arc::new(Shared::new(parker.unparker().clone()));
         let id = waker::register(&shared);
@@ -230,6 +243,52 @@ impl Kernel {
         let pid = self.spawn_host(command, None);
         self.deliver_events();
         pid
+    }
+
+    /// Spawns a program given as a closure, as a child of init, when the clock reaches
+    /// `at` (at once if it has). Arrivals due at one tick come after the policy's own
+    /// events of that tick (an MLFQ boost) and before the processes that wake then, in
+    /// the order they were asked for; the pid is given at arrival.
+    ///
+    /// EINVAL for a nice value out of range. A spawn that fails when its time comes (no
+    /// pid left) is reported by [`failed_arrivals`](Kernel::failed_arrivals).
+    pub fn spawn_fn_at<F, Fut>(&mut self, at: Tick, command: Command, program: F) -> SysResult<()>
+    where
+        F: FnOnce(Proc) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: ExitValue,
+    {
+        if let Some(n) = command.nice
+            && !(i32::from(vproc_sched::NICE_MIN)..=i32::from(vproc_sched::NICE_MAX)).contains(&n)
+        {
+            return Err(Error::new(
+                Errno::EINVAL,
+                format!("nice value {n} is out of range -20..=19"),
+            ));
+        }
+        if at <= self.now() {
+            return self.spawn_fn(command, program).map(drop);
+        }
+        let rc = self.core.clone();
+        let make: crate::arrival::Make = Box::new(move |pid, slot, generation| {
+            Ok(program_of(program, Proc::new(rc, pid, slot, generation)))
+        });
+        self.core
+            .borrow_mut()
+            .arrivals
+            .add(at, crate::arrival::Arrival { command, make });
+        Ok(())
+    }
+
+    /// The arrivals ([`spawn_fn_at`](Kernel::spawn_fn_at)) that could not be spawned
+    /// when their time came, since the last call.
+    pub fn failed_arrivals(&mut self) -> Vec<crate::ArrivalFailure> {
+        self.core.borrow_mut().arrivals.take_failures()
+    }
+
+    /// How many times the CPU passed from one process to another.
+    pub fn context_switches(&self) -> u64 {
+        self.core.borrow().switches
     }
 
     /// Spawns a program given as a closure, as a child of init.
@@ -356,6 +415,7 @@ impl Kernel {
             timers: core.live_timers(),
             ready: core.policy.ready_len(),
             uncollected_exits: core.uncollected_exits(),
+            arrivals: core.arrivals.len(),
         }
     }
 
@@ -451,7 +511,7 @@ impl Kernel {
                     return Ok(Stop::TargetExited(pid));
                 }
             }
-            if core.table.len() == 1 && limit != Limit::Serve {
+            if core.table.len() == 1 && core.arrivals.len() == 0 && limit != Limit::Serve {
                 return Ok(Stop::AllExited);
             }
             if until.is_some_and(|until| core.now >= until) {
@@ -462,8 +522,7 @@ impl Kernel {
                 self.resume(slot, until)?;
                 continue;
             }
-            core.policy_tick();
-            core.fire_timers()?;
+            core.due()?;
             let now = core.now;
             if let Some(task) = core.policy.pick_next(now) {
                 drop(core);
@@ -473,7 +532,9 @@ impl Kernel {
             // Idle: nothing is ready. Wait for the next timer or the limit, whichever is
             // first; with neither, for a handle; with no handle either, nothing can ever
             // happen again.
-            let wake = match (core.next_wakeup(), until) {
+            let next = core.next_wakeup().unwrap_or(Tick::MAX);
+            let next = next.min(core.arrivals.next_at());
+            let wake = match ((next != Tick::MAX).then_some(next), until) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
@@ -588,11 +649,25 @@ impl Kernel {
         let (generation, in_burst) = {
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
+            let generation = core.table.get(slot).generation;
+            let mut paid_switch = false;
+            if core.last_ran != Some((slot, generation)) {
+                if core.last_ran.is_some() {
+                    core.switches += 1;
+                    if core.switch_cost > 0 {
+                        let cost = core.switch_cost;
+                        core.pass(cost)?;
+                        paid_switch = true;
+                    }
+                }
+                core.last_ran = Some((slot, generation));
+            }
             core.transition(slot, ProcState::Running)?;
             core.current = slot;
             core.ran = 0;
             core.slice = 0;
-            core.woke_during_dispatch = false;
+            // Processes that became ready during a paid switch may preempt the newcomer.
+            core.woke_during_dispatch = paid_switch;
             // An action left by a call made outside any dispatch belongs to no one.
             core.action.take();
             let now = core.now;
@@ -759,16 +834,18 @@ fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, E
         if core.policy_event > core.now {
             chunk = chunk.min(core.policy_event - core.now);
         }
+        if core.arrivals.next_at() > core.now {
+            chunk = chunk.min(core.arrivals.next_at() - core.now);
+        }
         core.now += chunk;
         core.ran += chunk;
         let process = core.table.get_mut(slot);
         process.user += chunk;
         process.compute_left -= chunk;
-        if core.policy_tick() {
+        if core.due()? {
             // The policy changed its mind: see whether the running task keeps the CPU.
             core.woke_during_dispatch = true;
         }
-        core.fire_timers()?;
     }
 }
 
@@ -839,5 +916,7 @@ impl Drop for Kernel {
         let (registered, waiters) = self.core.borrow_mut().release();
         drop(registered);
         drop(waiters);
+        let arrivals = self.core.borrow_mut().arrivals.release();
+        drop(arrivals);
     }
 }

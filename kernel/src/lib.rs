@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+mod arrival;
 mod command;
 mod core;
 mod deadlock;
@@ -52,6 +53,7 @@ mod status;
 mod table;
 mod waker;
 
+pub use arrival::ArrivalFailure;
 pub use command::Command;
 pub use deadlock::DeadlockReport;
 pub use error::{Error, ErrorKind, SysResult};

@@ -251,6 +251,7 @@ const CLEAN: LiveObjects = LiveObjects {
     timers: 0,
     ready: 0,
     uncollected_exits: 0,
+    arrivals: 0,
 };
 
 /// Host actions between slices of a run.
