@@ -5,6 +5,7 @@
 
 mod narrate;
 mod scenes;
+mod sim;
 mod timeline;
 
 use std::process::ExitCode;
@@ -23,12 +24,15 @@ struct Cli {
 enum Mode {
     /// The narrated tour of what vproc can do (the default).
     Tour,
+    /// The scheduling simulator: a workload of jobs as processes under a policy.
+    Sim(Box<sim::SimArgs>),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Mode::Tour) {
         Mode::Tour => scenes::tour(),
+        Mode::Sim(args) => return sim::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

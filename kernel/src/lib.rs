@@ -48,6 +48,7 @@ mod pid;
 mod proc;
 mod process;
 mod ps;
+pub mod sim;
 mod state;
 mod status;
 mod table;

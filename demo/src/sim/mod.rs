@@ -1,0 +1,154 @@
+//! `process-demo sim`: the scheduling simulator on the command line.
+
+mod args;
+mod gantt;
+mod json;
+mod setup;
+mod table;
+
+use std::process::ExitCode;
+
+pub use args::SimArgs;
+use setup::{Sweep, Usage};
+use vproc::kernel::sim::{Report, simulate};
+
+/// What went wrong: bad arguments (status 2) or a failure while running (status 1).
+enum Failure {
+    Usage(String),
+    Run(String),
+}
+
+impl From<Usage> for Failure {
+    fn from(u: Usage) -> Self {
+        Failure::Usage(u.0)
+    }
+}
+
+/// Runs the simulator; prints the results, or an error with status 2 for bad arguments.
+pub fn run(args: &SimArgs) -> ExitCode {
+    match simulate_all(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("process-demo sim: {message}");
+            eprintln!("(see process-demo sim --help)");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(message)) => {
+            eprintln!("process-demo sim: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One simulation of the arguments' workload under `policy`.
+fn one(args: &SimArgs, policy: &str) -> Result<Report, Failure> {
+    let workload = setup::workload(args)?;
+    let policy = setup::policy(args, policy)?;
+    // A workload that passed its checks runs; an error here is the user's input too.
+    simulate(&workload, policy, args.switch_cost).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+fn simulate_all(args: &SimArgs) -> Result<(), Failure> {
+    let names = setup::policy_names(args)?;
+    let comparing = args.compare.is_some();
+    if comparing && (args.trace.is_some() || args.svg.is_some()) {
+        return Err(Failure::Usage(
+            "--trace and --svg show one policy: leave out --compare".into(),
+        ));
+    }
+    if let Some(text) = &args.sweep {
+        let sweep = Sweep::parse(text)?;
+        return sweep_all(args, &names, &sweep);
+    }
+    let reports = names
+        .iter()
+        .map(|name| one(args, name))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.json {
+        let value = if comparing {
+            serde_json::Value::Array(reports.iter().map(json::report).collect())
+        } else {
+            json::report(&reports[0])
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(|e| Failure::Run(e.to_string()))?
+        );
+    } else if comparing {
+        print!("{}", table::summary_header("policy"));
+        for report in &reports {
+            print!("{}", table::summary_row(&report.policy, report));
+        }
+        if args.gantt {
+            for report in &reports {
+                println!("\n{}:", report.policy);
+                print!("{}", gantt::text(report));
+            }
+        }
+    } else {
+        let report = &reports[0];
+        println!(
+            "policy {} · {} jobs · quantum {}",
+            report.policy,
+            report.jobs.len(),
+            setup::quantum(args, &report.policy)
+        );
+        print!("{}", table::report(report));
+        if args.gantt {
+            println!();
+            print!("{}", gantt::text(report));
+        }
+    }
+    if let Some(path) = &args.trace {
+        let text = serde_json::to_string(&json::trace(&reports[0]))
+            .map_err(|e| Failure::Run(e.to_string()))?;
+        write(path, &text)?;
+    }
+    if let Some(path) = &args.svg {
+        write(path, &gantt::svg(&reports[0]))?;
+    }
+    Ok(())
+}
+
+fn write(path: &std::path::Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text)
+        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Prints how the figures follow the swept parameter, for each policy.
+fn sweep_all(args: &SimArgs, names: &[String], sweep: &Sweep) -> Result<(), Failure> {
+    let mut rows = Vec::new();
+    for name in names {
+        for &value in &sweep.values {
+            let swept = sweep.apply(args, value);
+            rows.push((name, value, one(&swept, name)?));
+        }
+    }
+    if args.json {
+        let value: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(name, value, report)| {
+                let avg = report.averages();
+                serde_json::json!({
+                    "policy": name,
+                    sweep.name.clone(): value,
+                    "average": { "response": avg.response, "turnaround": avg.turnaround, "wait": avg.wait },
+                    "context_switches": report.context_switches,
+                    "utilization": report.utilization(),
+                    "fairness": report.fairness(),
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&value).map_err(|e| Failure::Run(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    for name in names {
+        println!("{name}: averages as {} varies", sweep.name);
+        print!("{}", table::summary_header(&sweep.name));
+        for (_, value, report) in rows.iter().filter(|(n, _, _)| *n == name) {
+            print!("{}", table::summary_row(&value.to_string(), report));
+        }
+    }
+    Ok(())
+}
