@@ -813,9 +813,16 @@ fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, E
             core.slice = core.policy.slice(TaskId(slot)).max(1);
         }
         let slice_left = core.slice.saturating_sub(core.ran);
+        if slice_left == 0 {
+            preempt(core, slot)?;
+            return Ok(Burst::Preempted);
+        }
+        if core.due()? {
+            core.woke_during_dispatch = true;
+        }
         let woken_better = core.woke_during_dispatch
             && core.policy.should_preempt(TaskId(slot), core.ran, core.now);
-        if slice_left == 0 || woken_better {
+        if woken_better {
             preempt(core, slot)?;
             return Ok(Burst::Preempted);
         }
@@ -842,10 +849,6 @@ fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, E
         let process = core.table.get_mut(slot);
         process.user += chunk;
         process.compute_left -= chunk;
-        if core.due()? {
-            // The policy changed its mind: see whether the running task keeps the CPU.
-            core.woke_during_dispatch = true;
-        }
     }
 }
 

@@ -15,7 +15,10 @@ pub struct MlfqConfig {
     /// A job whose I/O completes goes to the front of its queue, not the back.
     pub io_front: bool,
     /// A job that does I/O gets a fresh quantum and allotment at its level (OSTEP's old,
-    /// gameable rules 4a/4b).
+    /// gameable rules 4a/4b). As in OSTEP's `mlfq.py -S`, a quantum that runs out on the
+    /// very tick the job starts its I/O still counts, against the fresh allotment: the job
+    /// keeps its level with one quantum of its allotment used, or moves down if the
+    /// allotment is one quantum.
     pub io_reset: bool,
 }
 
@@ -57,7 +60,9 @@ struct Job {
 /// queue, those of lower queues first, with a fresh quantum and allotment.
 ///
 /// As in OSTEP's simulator, the running job stays at the head of its queue while it
-/// runs, so a boost or a preemption leaves it where the rules put it.
+/// runs, so a boost or a preemption leaves it where the rules put it. A boost ends the
+/// running job's slice (through [`should_preempt`](Policy::should_preempt)): the ticks
+/// it ran before the boost do not count against its fresh quantum.
 #[derive(Clone, Debug)]
 pub struct MlfqPolicy {
     config: MlfqConfig,
@@ -67,6 +72,11 @@ pub struct MlfqPolicy {
     running: Option<TaskId>,
     /// A task charged but not yet requeued: if no enqueue follows, it blocked.
     parked: Option<TaskId>,
+    /// The queue whose quantum the parked task used up as it was charged, if it did.
+    parked_expired: Option<usize>,
+    /// A boost came while `running` was on the CPU: its slice ends, and what it ran
+    /// before the boost is not charged.
+    running_boosted: bool,
     /// Boosts up to this tick are done.
     boosted_to: Tick,
 }
@@ -81,6 +91,8 @@ impl MlfqPolicy {
             jobs: Vec::new(),
             running: None,
             parked: None,
+            parked_expired: None,
+            running_boosted: false,
             boosted_to: 0,
         }
     }
@@ -108,17 +120,34 @@ impl MlfqPolicy {
 
     /// A parked task that was not requeued has blocked: it leaves its queue.
     fn settle(&mut self) {
+        let expired = self.parked_expired.take();
         if let Some(task) = self.parked.take() {
             self.queues.remove(task);
             if self.config.io_reset
                 && let Some(job) = self.jobs.get(task.index()).copied()
             {
-                let (ticks, allot) = self.fresh(job.queue);
-                let job = &mut self.jobs[task.index()];
-                job.ticks_left = ticks;
-                job.allot_left = allot;
+                let job = self.reset_for_io(job, expired);
+                self.jobs[task.index()] = job;
             }
         }
+    }
+
+    /// `io_reset`: a fresh quantum and allotment at the job's level. If the quantum of
+    /// queue `expired` ran out as the job blocked, the reset comes first and that quantum
+    /// is then charged to the fresh allotment, as OSTEP's `mlfq.py -S` does.
+    fn reset_for_io(&self, mut job: Job, expired: Option<usize>) -> Job {
+        let Some(queue) = expired else {
+            (job.ticks_left, job.allot_left) = self.fresh(job.queue);
+            return job;
+        };
+        let (ticks, allot) = self.fresh(queue);
+        job.queue = queue;
+        (job.ticks_left, job.allot_left) = (ticks, allot.saturating_sub(1));
+        if job.allot_left == 0 {
+            job.queue = (queue + 1).min(self.levels() - 1);
+            (job.ticks_left, job.allot_left) = self.fresh(job.queue);
+        }
+        job
     }
 
     fn boost(&mut self) {
@@ -134,6 +163,9 @@ impl MlfqPolicy {
             job.queue = top;
             job.ticks_left = ticks;
             job.allot_left = allot;
+        }
+        if self.running.is_some() {
+            self.running_boosted = true;
         }
     }
 }
@@ -172,6 +204,7 @@ impl Policy for MlfqPolicy {
             // Requeued without being charged: it stays at the head of its queue, unless
             // it yielded.
             self.running = None;
+            self.running_boosted = false;
             if why == Requeue::Yielded {
                 let queue = self.jobs[task.index()].queue;
                 self.queues.push_back(queue, task);
@@ -183,6 +216,7 @@ impl Policy for MlfqPolicy {
             // Charged and back: it is in its queue already, where the rules put it; a
             // yield sends it to the back.
             self.parked = None;
+            self.parked_expired = None;
             if queued && why != Requeue::Yielded {
                 return;
             }
@@ -206,6 +240,7 @@ impl Policy for MlfqPolicy {
             // Picked but never charged: it left the ready set when it was picked.
             self.queues.remove(unfinished);
         }
+        self.running_boosted = false;
         self.advance(now);
         let task = self.head()?;
         self.running = Some(task);
@@ -219,8 +254,15 @@ impl Policy for MlfqPolicy {
     }
 
     fn charge(&mut self, task: TaskId, ran: Tick, _now: Tick) {
+        // A task charged earlier and never requeued has blocked.
+        self.settle();
+        let mut ran = ran;
         if self.running == Some(task) {
             self.running = None;
+            if std::mem::take(&mut self.running_boosted) {
+                // It ran before the boost, which gave it a fresh quantum.
+                ran = 0;
+            }
         }
         let Some(job) = self.jobs.get(task.index()).copied() else {
             return;
@@ -231,6 +273,7 @@ impl Policy for MlfqPolicy {
             // The quantum is used up: to the back, or down a queue once the allotment is.
             self.queues.remove(task);
             let mut job = self.jobs[task.index()];
+            self.parked_expired = Some(job.queue);
             job.allot_left = job.allot_left.saturating_sub(1);
             if job.allot_left == 0 {
                 job.queue = (job.queue + 1).min(self.levels() - 1);
@@ -248,9 +291,11 @@ impl Policy for MlfqPolicy {
         self.queues.remove(task);
         if self.parked == Some(task) {
             self.parked = None;
+            self.parked_expired = None;
         }
         if self.running == Some(task) {
             self.running = None;
+            self.running_boosted = false;
         }
     }
 
@@ -262,7 +307,8 @@ impl Policy for MlfqPolicy {
     }
 
     fn should_preempt(&self, running: TaskId, _ran: Tick, _now: Tick) -> bool {
-        self.head().is_some_and(|head| head != running)
+        (self.running_boosted && self.running == Some(running))
+            || self.head().is_some_and(|head| head != running)
     }
 
     fn next_event(&self, now: Tick) -> Option<Tick> {
