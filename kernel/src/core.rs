@@ -2,8 +2,7 @@
 //! spawning, exit, reaping, waking and timers.
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use crossbeam_channel::Sender;
@@ -14,6 +13,7 @@ use crate::arrival::{ArrivalFailure, Arrivals};
 use crate::event::{Event, EventKind, EventLog};
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::table::ProcessTable;
+use crate::timers::Timers;
 use crate::waker::WakeId;
 use crate::{Command, Error, ExitStatus, Pid, ProcState, SysResult, WaitFor, WaitOn};
 
@@ -32,7 +32,7 @@ pub(crate) struct Core {
     pub table: ProcessTable,
     pub policy: Box<dyn Policy>,
     /// Sleepers by (wake tick, order of sleeping, slot).
-    timers: BinaryHeap<Reverse<(Tick, u64, u32)>>,
+    timers: Timers,
     timer_seq: u64,
     pub events: EventLog,
     /// The slot on the CPU, or `NIL`.
@@ -72,7 +72,7 @@ impl Core {
             syscall_cost: 1,
             table: ProcessTable::new(pid_max),
             policy,
-            timers: BinaryHeap::new(),
+            timers: Timers::default(),
             timer_seq: 0,
             events: EventLog::new(events),
             current: NIL,
@@ -498,7 +498,7 @@ impl Core {
         self.timer_seq += 1;
         process.timer = self.timer_seq;
         process.wake_at = until;
-        self.timers.push(Reverse((until, self.timer_seq, slot)));
+        self.timers.push(until, self.timer_seq, slot);
     }
 
     /// Whether the timer (`seq`, `slot`) is the one its process has armed.
@@ -510,7 +510,7 @@ impl Core {
     /// Pops the earliest timer, disarming it. Returns the slot it wakes, if its process
     /// still sleeps until then (a killed, stopped or re-armed sleeper's timer wakes no one).
     fn pop_timer(&mut self) -> Option<u32> {
-        let Reverse((until, seq, slot)) = self.timers.pop()?;
+        let (until, seq, slot) = self.timers.pop()?;
         if !self.timer_is_armed(seq, slot) {
             return None;
         }
@@ -523,7 +523,7 @@ impl Core {
     /// The tick of the next timer that wakes a process, dropping those that wake none.
     #[inline]
     pub(crate) fn next_wakeup(&mut self) -> Option<Tick> {
-        while let Some(&Reverse((until, seq, slot))) = self.timers.peek() {
+        while let Some((until, seq, slot)) = self.timers.peek() {
             if self.timer_is_armed(seq, slot)
                 && self.table.get(slot).state == ProcState::Waiting(WaitOn::Sleep)
             {
@@ -615,7 +615,7 @@ impl Core {
     /// Wakes every sleeper whose time has come, in the order they went to sleep.
     #[inline]
     pub(crate) fn fire_timers(&mut self) -> Result<(), Error> {
-        while let Some(&Reverse((until, _, _))) = self.timers.peek() {
+        while let Some((until, _, _)) = self.timers.peek() {
             if until > self.now {
                 break;
             }
@@ -630,9 +630,9 @@ impl Core {
     pub(crate) fn live_timers(&self) -> usize {
         self.timers
             .iter()
-            .filter(|Reverse((_, seq, slot))| {
-                self.timer_is_armed(*seq, *slot)
-                    && self.table.get(*slot).state == ProcState::Waiting(WaitOn::Sleep)
+            .filter(|&(_, seq, slot)| {
+                self.timer_is_armed(seq, slot)
+                    && self.table.get(slot).state == ProcState::Waiting(WaitOn::Sleep)
             })
             .count()
     }

@@ -52,6 +52,7 @@ pub mod sim;
 mod state;
 mod status;
 mod table;
+mod timers;
 mod waker;
 
 pub use arrival::ArrivalFailure;
