@@ -12,6 +12,7 @@ use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskP
 use crate::arrival::{ArrivalFailure, Arrivals};
 use crate::event::{Event, EventKind, EventLog};
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
+use crate::schedstat::Dispatch;
 use crate::table::ProcessTable;
 use crate::timers::Timers;
 use crate::waker::WakeId;
@@ -55,6 +56,10 @@ pub(crate) struct Core {
     pub switches: u64,
     /// The (slot, generation) of the process that ran last, if any has.
     pub last_ran: Option<(u32, u32)>,
+    /// Every stretch a process held the CPU, when the host asked for the log.
+    pub dispatch_log: Option<Vec<Dispatch>>,
+    /// The tick the running process was put on the CPU.
+    pub dispatch_start: Tick,
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: HashMap<Pid, ExitStatus>,
@@ -85,6 +90,8 @@ impl Core {
             switch_cost: 0,
             switches: 0,
             last_ran: None,
+            dispatch_log: None,
+            dispatch_start: 0,
             programs: HashMap::new(),
             host_exits: HashMap::new(),
             host_waiters: HashMap::new(),
@@ -132,12 +139,20 @@ impl Core {
     /// The one place a process changes state: checks the move, applies it, publishes it.
     #[inline(always)]
     pub(crate) fn transition(&mut self, slot: u32, to: ProcState) -> Result<(), Error> {
+        let now = self.now;
         let process = self.table.get_mut(slot);
         let from = process.state;
         if !from.can_become(to) {
             return Err(illegal(process.pid, from, to));
         }
         process.state = to;
+        let spent = now - process.since;
+        match from {
+            ProcState::Ready => process.run_delay += spent,
+            ProcState::Waiting(_) => process.blocked += spent,
+            _ => {}
+        }
+        process.since = now;
         if self.events.is_active() {
             let pid = process.pid;
             self.publish_transition(pid, from, to);

@@ -79,6 +79,7 @@ pub struct KernelBuilder {
     event_ring: usize,
     seed: u64,
     switch_cost: Tick,
+    dispatch_log: bool,
 }
 
 impl Default for KernelBuilder {
@@ -91,6 +92,7 @@ impl Default for KernelBuilder {
             event_ring: 1024,
             seed: 0,
             switch_cost: 0,
+            dispatch_log: false,
         }
     }
 }
@@ -128,6 +130,13 @@ impl KernelBuilder {
         self
     }
 
+    /// Keeps a log of every stretch of CPU time a process held (default off): see
+    /// [`Kernel::take_dispatch_log`].
+    pub fn dispatch_log(mut self, on: bool) -> Self {
+        self.dispatch_log = on;
+        self
+    }
+
     /// Ticks each system call costs (default 1).
     pub fn syscall_cost(mut self, ticks: Tick) -> Self {
         self.syscall_cost = ticks;
@@ -157,6 +166,7 @@ impl KernelBuilder {
         let mut core = Core::new(self.policy, self.pid_max, self.event_ring, self.seed);
         core.syscall_cost = self.syscall_cost;
         core.switch_cost = self.switch_cost;
+        core.dispatch_log = self.dispatch_log.then(Vec::new);
         let parker = Parker::new();
         let shared = Arc::new(Shared::new(parker.unparker().clone()));
         let id = waker::register(&shared);
@@ -284,6 +294,16 @@ impl Kernel {
     /// when their time came, since the last call.
     pub fn failed_arrivals(&mut self) -> Vec<crate::ArrivalFailure> {
         self.core.borrow_mut().arrivals.take_failures()
+    }
+
+    /// The stretches of CPU time processes held since the last call, in time order
+    /// (empty unless the kernel was built with
+    /// [`dispatch_log`](KernelBuilder::dispatch_log)). Stretches of no time are left out.
+    pub fn take_dispatch_log(&mut self) -> Vec<crate::Dispatch> {
+        match &mut self.core.borrow_mut().dispatch_log {
+            Some(log) => std::mem::take(log),
+            None => Vec::new(),
+        }
     }
 
     /// How many times the CPU passed from one process to another.
@@ -663,6 +683,7 @@ impl Kernel {
                 core.last_ran = Some((slot, generation));
             }
             core.transition(slot, ProcState::Running)?;
+            core.dispatch_start = core.now;
             core.current = slot;
             core.ran = 0;
             core.slice = 0;
@@ -774,6 +795,15 @@ fn end_dispatch(core: &mut Core, slot: u32) {
     let (ran, now) = (core.ran, core.now);
     core.policy.charge(TaskId(slot), ran, now);
     core.current = NIL;
+    if let Some(log) = &mut core.dispatch_log
+        && now > core.dispatch_start
+    {
+        log.push(crate::Dispatch {
+            pid: core.table.get(slot).pid,
+            start: core.dispatch_start,
+            end: now,
+        });
+    }
 }
 
 /// The running process blocks.

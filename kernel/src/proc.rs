@@ -315,6 +315,21 @@ impl Proc {
         })
     }
 
+    /// Where this process's time went: CPU, waiting for the CPU, blocked (Linux's
+    /// /proc/self/schedstat, with the tick it was created and first ran).
+    pub fn sched_stat(&self) -> crate::SchedStat {
+        self.query(crate::SchedStat::default(), |core, slot| {
+            let p = core.table.get(slot);
+            crate::SchedStat {
+                created: p.created,
+                first_run: (p.started != Tick::MAX).then_some(p.started),
+                cpu: p.user + p.sys,
+                run_delay: p.run_delay,
+                blocked: p.blocked,
+            }
+        })
+    }
+
     /// CPU time used by this process and its reaped children.
     pub fn times(&self) -> Times {
         self.query(Times::default(), |core, slot| {

@@ -105,6 +105,12 @@ pub(crate) struct Process {
     /// The number of its armed timer, or 0.
     pub timer: u64,
     pub created: Tick,
+    /// The tick it entered its present state.
+    pub since: Tick,
+    /// Ticks it spent ready, waiting for the CPU (Linux's schedstat run_delay).
+    pub run_delay: Tick,
+    /// Ticks it spent waiting (sleeping, or on a child or an event).
+    pub blocked: Tick,
     /// First dispatch, or `Tick::MAX` before it.
     pub started: Tick,
     /// CPU ticks spent computing (user) and in system calls (system).
@@ -142,6 +148,9 @@ impl Process {
             wake_at: 0,
             timer: 0,
             created: 0,
+            since: 0,
+            run_delay: 0,
+            blocked: 0,
             started: Tick::MAX,
             user: 0,
             sys: 0,
@@ -186,6 +195,9 @@ impl Process {
         self.wake_at = 0;
         self.timer = 0;
         self.created = now;
+        self.since = now;
+        self.run_delay = 0;
+        self.blocked = 0;
         self.started = Tick::MAX;
         self.user = 0;
         self.sys = 0;

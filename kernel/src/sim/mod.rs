@@ -5,8 +5,9 @@
 //! Each job is a process that arrives at its tick ([`Kernel::spawn_fn_at`]), computes,
 //! and sleeps through an I/O after every `io_every` ticks of CPU. System calls cost
 //! nothing, as in OSTEP's simulators; a context switch costs what you say (0 by default).
-//! The figures come from the kernel's own events, so what you measure is what the kernel
-//! did.
+//! The figures come from the kernel's own accounting (each process's
+//! [`SchedStat`](crate::SchedStat) and the kernel's dispatch log), so what you measure is
+//! what the kernel did.
 //!
 //! ```
 //! use vproc_kernel::sim::{Workload, simulate};
@@ -23,10 +24,10 @@
 
 mod job;
 mod random;
-mod record;
 mod report;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use vproc_ipc::Errno;
@@ -36,33 +37,41 @@ pub use job::{DEFAULT_IO_TIME, Job, Workload};
 pub use random::RandomWorkload;
 pub use report::{Averages, JobReport, Report, Slice};
 
-use crate::{Command, Error, Kernel, Stop};
-use record::Recorder;
+use crate::{Command, Error, Kernel, PID_MAX_LIMIT, RESERVED_PIDS, Stop};
+
+/// Jobs in one simulation at most: each gets a pid of its own.
+pub const MAX_JOBS: usize = (PID_MAX_LIMIT - RESERVED_PIDS - 1) as usize;
 
 /// Runs `workload` under `policy`, with `switch_cost` ticks per context switch.
 ///
-/// EINVAL for a workload with no jobs or a job of length 0.
+/// EINVAL for a workload with no jobs, a job of length 0, or more than [`MAX_JOBS`] jobs.
 pub fn simulate(
     workload: &Workload,
     policy: Box<dyn Policy>,
     switch_cost: Tick,
 ) -> Result<Report, Error> {
     workload.check()?;
+    if workload.jobs.len() > MAX_JOBS {
+        return Err(Error::new(
+            Errno::EINVAL,
+            format!(
+                "{} jobs: one simulation runs at most {MAX_JOBS}",
+                workload.jobs.len()
+            ),
+        ));
+    }
     let mut kernel = Kernel::builder()
         .policy_boxed(policy)
         .syscall_cost(0)
         .switch_cost(switch_cost)
         .event_ring(0)
+        .dispatch_log(true)
         .build();
     let policy = kernel.policy_name().to_string();
     let mut order: Vec<usize> = (0..workload.jobs.len()).collect();
     order.sort_by_key(|&i| workload.jobs[i].arrival);
-    let recorder = Rc::new(RefCell::new(Recorder::new(
-        workload.jobs.len(),
-        order.clone(),
-    )));
-    let events = recorder.clone();
-    kernel.subscribe(move |event| events.borrow_mut().record(event));
+    let finished: Rc<RefCell<Vec<Option<JobReport>>>> =
+        Rc::new(RefCell::new(vec![None; workload.jobs.len()]));
     let io_time = workload.io_time;
     for &i in &order {
         let job = &workload.jobs[i];
@@ -73,6 +82,7 @@ pub fn simulate(
             command = command.tickets(tickets);
         }
         let (length, io_every) = (job.length, job.io_every);
+        let finished = finished.clone();
         kernel.spawn_fn_at(job.arrival, command, move |p| async move {
             let mut left = length;
             loop {
@@ -88,6 +98,21 @@ pub fn simulate(
                 }
                 p.sleep(io_time).await;
             }
+            let stat = p.sched_stat();
+            let (arrival, completion) = (stat.created, p.now());
+            let first_run = stat.first_run.unwrap_or(arrival);
+            finished.borrow_mut()[i] = Some(JobReport {
+                id: i,
+                pid: p.pid(),
+                arrival,
+                length,
+                first_run,
+                completion,
+                response: first_run - arrival,
+                turnaround: completion - arrival,
+                wait: stat.run_delay,
+                io: stat.blocked,
+            });
         })?;
     }
     let stop = kernel.run()?;
@@ -100,15 +125,27 @@ pub fn simulate(
             format!("the simulation stopped early: {stop:?}"),
         ));
     }
+    let log = kernel.take_dispatch_log();
     let context_switches = kernel.context_switches();
     drop(kernel);
-    let lengths: Vec<Tick> = workload.jobs.iter().map(|j| j.length).collect();
-    let recorder = Rc::try_unwrap(recorder)
-        .map_err(|_| Error::new(Errno::EBUSY, "the simulation's recorder is still in use"))?
-        .into_inner();
-    let (jobs, schedule, dispatches) = recorder
-        .finish(&lengths)
+    let jobs = finished
+        .take()
+        .into_iter()
+        .collect::<Option<Vec<JobReport>>>()
         .ok_or_else(|| Error::new(Errno::EDEADLK, "a job did not run to completion"))?;
+    // No pid was used twice: a simulation has fewer jobs than pids.
+    let job_of: HashMap<u32, usize> = jobs.iter().map(|j| (j.pid.0, j.id)).collect();
+    let dispatches = log.len() as u64;
+    let schedule = log
+        .into_iter()
+        .filter_map(|d| {
+            Some(Slice {
+                job: *job_of.get(&d.pid.0)?,
+                start: d.start,
+                end: d.end,
+            })
+        })
+        .collect();
     Ok(Report {
         policy,
         jobs,
