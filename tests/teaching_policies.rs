@@ -1,63 +1,36 @@
 //! The teaching policies run real processes on the kernel and give OSTEP's worked
 //! examples (Operating Systems: Three Easy Pieces, chapter 7).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
+use vproc::kernel::sim::{Job, Workload, simulate};
 use vproc::kernel::{Command, Kernel, Stop, Tick};
 use vproc::sched::{Policy, by_name};
 
-/// (job, first run, completion) of each job that finished.
-type Times = Rc<RefCell<Vec<(usize, Tick, Tick)>>>;
-
 /// Runs jobs of (arrival, length, I/O after every n ticks of CPU, 0 for none) as
-/// processes under `policy`, with I/Os lasting `io_time`; system calls cost nothing, as
-/// in OSTEP. Returns (arrival, first run, completion) by job.
+/// processes under `policy` with the simulator, I/Os lasting `io_time`; system calls
+/// cost nothing, as in OSTEP. Returns (arrival, first run, completion) by job.
 fn run_jobs(
     policy: Box<dyn Policy>,
     io_time: Tick,
     jobs: &[(Tick, Tick, Tick)],
 ) -> Vec<(Tick, Tick, Tick)> {
-    let mut kernel = Kernel::builder()
-        .policy_boxed(policy)
-        .syscall_cost(0)
-        .build();
-    let times: Times = Rc::default();
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| jobs[i].0);
-    for i in order {
-        let (arrival, length, io) = jobs[i];
-        if kernel.now() < arrival {
-            kernel.run_for(arrival - kernel.now()).expect("run");
-        }
-        let times = times.clone();
-        let command = Command::new(format!("job{i}")).expected_length(length);
-        kernel
-            .spawn_fn(command, move |p| async move {
-                let first = p.now();
-                let mut left = length;
-                while left > 0 {
-                    let burst = if io > 0 { io.min(left) } else { left };
-                    p.compute(burst).await;
-                    left -= burst;
-                    if left > 0 && io > 0 {
-                        p.sleep(io_time).await;
-                    }
-                }
-                times.borrow_mut().push((i, first, p.now()));
-            })
-            .expect("spawn");
-    }
-    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
-    let mut done = times.borrow().clone();
-    done.sort_unstable();
-    done.into_iter()
-        .map(|(i, first, end)| (jobs[i].0, first, end))
+    let workload = Workload::new(
+        jobs.iter()
+            .map(|&(arrival, length, io)| Job::new(length).arrive(arrival).io(io))
+            .collect(),
+    )
+    .io_time(io_time);
+    simulate(&workload, policy, 0)
+        .expect("the workload runs")
+        .jobs
+        .iter()
+        .map(|j| (j.arrival, j.first_run, j.completion))
         .collect()
 }
 
 /// Jobs of (arrival, length) without I/O under the policy named `policy`.
-fn simulate(policy: &str, quantum: Tick, jobs: &[(Tick, Tick)]) -> Vec<(Tick, Tick, Tick)> {
+fn simulate_named(policy: &str, quantum: Tick, jobs: &[(Tick, Tick)]) -> Vec<(Tick, Tick, Tick)> {
     let jobs: Vec<(Tick, Tick, Tick)> = jobs.iter().map(|&(a, l)| (a, l, 0)).collect();
     run_jobs(by_name(policy, quantum, 0).expect("a policy"), 0, &jobs)
 }
@@ -129,28 +102,31 @@ fn a_process_yielding_while_it_waits_does_not_stall_any_policy() {
 
 #[test]
 fn fifo_three_equal_jobs() {
-    let runs = simulate("fifo", 10, &[(0, 10), (0, 10), (0, 10)]);
+    let runs = simulate_named("fifo", 10, &[(0, 10), (0, 10), (0, 10)]);
     assert_eq!(average_turnaround(&runs), 20.0);
 }
 
 #[test]
 fn a_long_job_first_fifo_against_sjf() {
     let jobs = [(0, 100), (0, 10), (0, 10)];
-    assert_eq!(average_turnaround(&simulate("fifo", 10, &jobs)), 110.0);
-    assert_eq!(average_turnaround(&simulate("sjf", 10, &jobs)), 50.0);
+    assert_eq!(
+        average_turnaround(&simulate_named("fifo", 10, &jobs)),
+        110.0
+    );
+    assert_eq!(average_turnaround(&simulate_named("sjf", 10, &jobs)), 50.0);
 }
 
 #[test]
 fn late_short_jobs_sjf_against_stcf() {
     let jobs = [(0, 100), (10, 10), (10, 10)];
-    let sjf = average_turnaround(&simulate("sjf", 10, &jobs));
+    let sjf = average_turnaround(&simulate_named("sjf", 10, &jobs));
     assert!((sjf - 103.33).abs() < 0.01, "sjf {sjf}");
-    assert_eq!(average_turnaround(&simulate("stcf", 10, &jobs)), 50.0);
+    assert_eq!(average_turnaround(&simulate_named("stcf", 10, &jobs)), 50.0);
 }
 
 #[test]
 fn round_robin_with_quantum_1_answers_fast() {
-    let runs = simulate("rr", 1, &[(0, 5), (0, 5), (0, 5)]);
+    let runs = simulate_named("rr", 1, &[(0, 5), (0, 5), (0, 5)]);
     assert_eq!(average_response(&runs), 1.0);
 }
 

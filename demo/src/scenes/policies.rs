@@ -1,75 +1,58 @@
-//! Scene: one workload under each teaching policy, measured as OSTEP measures it.
+//! Scene: one workload under each teaching policy, measured as OSTEP measures it, by the
+//! simulator that `process-demo sim` puts on the command line.
 
-use std::cell::RefCell;
 use std::fmt::Write as _;
-use std::rc::Rc;
 
-use vproc::kernel::{Command, Kernel, Tick};
-use vproc::sched::by_name;
+use vproc::kernel::sim::{Job, Workload, simulate};
+use vproc::sched::{POLICY_NAMES, by_name};
 
 use super::SceneResult;
 use crate::narrate::{say, show};
 
 /// OSTEP's example: A arrives at 0 with 100 ticks of work, B and C at 10 with 10 each.
-const JOBS: [(&str, Tick, Tick); 3] = [("A", 0, 100), ("B", 10, 10), ("C", 10, 10)];
-
-/// A job's arrival, first run and completion.
-type Run = (Tick, Tick, Tick);
-
-/// The run of each job under `policy`.
-fn measure(policy: &str) -> Result<Vec<Run>, Box<dyn std::error::Error>> {
-    let mut kernel = Kernel::builder()
-        .policy_boxed(by_name(policy, 10, 1)?)
-        .syscall_cost(0)
-        .build();
-    let times = Rc::new(RefCell::new(vec![(0, 0, 0); JOBS.len()]));
-    for (i, (name, arrival, length)) in JOBS.into_iter().enumerate() {
-        if kernel.now() < arrival {
-            kernel.run_for(arrival - kernel.now())?;
-        }
-        let times = times.clone();
-        kernel.spawn_fn(
-            Command::new(name).expected_length(length),
-            move |p| async move {
-                let first = p.now();
-                p.compute(length).await;
-                times.borrow_mut()[i] = (arrival, first, p.now());
-            },
-        )?;
-    }
-    kernel.run()?;
-    Ok(times.take())
-}
+const NAMES: [&str; 3] = ["A", "B", "C"];
 
 pub fn play() -> SceneResult {
     say("The teaching policies are real policies: the same processes run under each,");
     say("chosen by name. OSTEP's example: A (100 ticks) at tick 0, B and C (10 each) at 10;");
     say("system calls cost nothing here, as in the book.");
+    let workload = Workload::new(vec![
+        Job::new(100),
+        Job::new(10).arrive(10),
+        Job::new(10).arrive(10),
+    ]);
     let mut table = String::new();
     let _ = writeln!(
         table,
         "{:<9} {:>15} {:>13}   order of completion",
         "policy", "avg turnaround", "avg response"
     );
-    for policy in [
-        "fifo", "sjf", "stcf", "rr", "mlfq", "stride", "lottery", "cfs", "priority",
-    ] {
-        let runs = measure(policy)?;
-        let n = runs.len() as f64;
-        let turnaround = runs.iter().map(|r| (r.2 - r.0) as f64).sum::<f64>() / n;
-        let response = runs.iter().map(|r| (r.1 - r.0) as f64).sum::<f64>() / n;
-        let mut order: Vec<usize> = (0..runs.len()).collect();
-        order.sort_by_key(|&i| runs[i].2);
-        let order: Vec<&str> = order.iter().map(|&i| JOBS[i].0).collect();
+    let mut order_of = |policy: &str| -> Result<(), Box<dyn std::error::Error>> {
+        let report = simulate(&workload, by_name(policy, 10, 1)?, 0)?;
+        let averages = report.averages();
+        let mut order: Vec<usize> = (0..report.jobs.len()).collect();
+        order.sort_by_key(|&i| report.jobs[i].completion);
+        let order: Vec<&str> = order.iter().map(|&i| NAMES[i]).collect();
         let _ = writeln!(
             table,
-            "{policy:<9} {turnaround:>15.2} {response:>13.2}   {}",
+            "{policy:<9} {:>15.2} {:>13.2}   {}",
+            averages.turnaround,
+            averages.response,
             order.join(" ")
         );
+        Ok(())
+    };
+    for policy in POLICY_NAMES.iter().skip(1).chain(&POLICY_NAMES[..1]) {
+        order_of(policy)?;
     }
     show(&table);
-    say("sjf cannot help B and C once A runs (103.33); stcf preempts A for them (50).");
-    say("rr, mlfq, lottery and priority take turns by quantum; stride starts newcomers at");
-    say("pass 0, which favours them; cfs shares by nice weight in slices of its period.");
+    say("sjf cannot help B and C once A runs (103.33); stcf preempts A for them (50), and");
+    say("so does mlfq, where A has used its top-queue allotment by tick 10 and sunk; stride");
+    say("starts newcomers at pass 0, which favours them. rr, lottery and priority take");
+    say("turns by quantum; cfs shares by nice weight in slices of its period.");
+    say("The same runs, with tables, Gantt charts, JSON and traces, from the command line:");
+    show(
+        "process-demo sim --compare fifo,sjf,stcf,rr,mlfq --job len=100 \\\n    --job len=10,arrive=10 --job len=10,arrive=10 --quantum 10",
+    );
     Ok(())
 }
