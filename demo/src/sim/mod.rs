@@ -6,6 +6,8 @@ mod json;
 mod setup;
 mod table;
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 pub use args::SimArgs;
@@ -48,7 +50,22 @@ fn one(args: &SimArgs, policy: &str) -> Result<Report, Failure> {
     simulate(&workload, policy, args.switch_cost).map_err(|e| Failure::Usage(e.to_string()))
 }
 
+/// Writes the output at once; a reader that went away (`| head`) ends the run quietly.
+fn emit(out: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Run(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn simulate_all(args: &SimArgs) -> Result<(), Failure> {
+    let mut out = String::new();
     let names = setup::policy_names(args)?;
     let comparing = args.compare.is_some();
     if comparing && (args.trace.is_some() || args.svg.is_some()) {
@@ -58,7 +75,8 @@ fn simulate_all(args: &SimArgs) -> Result<(), Failure> {
     }
     if let Some(text) = &args.sweep {
         let sweep = Sweep::parse(text)?;
-        return sweep_all(args, &names, &sweep);
+        sweep_all(&mut out, args, &names, &sweep)?;
+        return emit(&out);
     }
     let reports = names
         .iter()
@@ -70,33 +88,35 @@ fn simulate_all(args: &SimArgs) -> Result<(), Failure> {
         } else {
             json::report(&reports[0])
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{}",
             serde_json::to_string_pretty(&value).map_err(|e| Failure::Run(e.to_string()))?
         );
     } else if comparing {
-        print!("{}", table::summary_header("policy"));
+        let _ = write!(out, "{}", table::summary_header("policy"));
         for report in &reports {
-            print!("{}", table::summary_row(&report.policy, report));
+            let _ = write!(out, "{}", table::summary_row(&report.policy, report));
         }
         if args.gantt {
             for report in &reports {
-                println!("\n{}:", report.policy);
-                print!("{}", gantt::text(report));
+                let _ = writeln!(out, "\n{}:", report.policy);
+                let _ = write!(out, "{}", gantt::text(report));
             }
         }
     } else {
         let report = &reports[0];
-        println!(
+        let _ = writeln!(
+            out,
             "policy {} · {} jobs · quantum {}",
             report.policy,
             report.jobs.len(),
             setup::quantum(args, &report.policy)
         );
-        print!("{}", table::report(report));
+        let _ = write!(out, "{}", table::report(report));
         if args.gantt {
-            println!();
-            print!("{}", gantt::text(report));
+            out.push('\n');
+            let _ = write!(out, "{}", gantt::text(report));
         }
     }
     if let Some(path) = &args.trace {
@@ -107,7 +127,7 @@ fn simulate_all(args: &SimArgs) -> Result<(), Failure> {
     if let Some(path) = &args.svg {
         write(path, &gantt::svg(&reports[0]))?;
     }
-    Ok(())
+    emit(&out)
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<(), Failure> {
@@ -116,7 +136,12 @@ fn write(path: &std::path::Path, text: &str) -> Result<(), Failure> {
 }
 
 /// Prints how the figures follow the swept parameter, for each policy.
-fn sweep_all(args: &SimArgs, names: &[String], sweep: &Sweep) -> Result<(), Failure> {
+fn sweep_all(
+    out: &mut String,
+    args: &SimArgs,
+    names: &[String],
+    sweep: &Sweep,
+) -> Result<(), Failure> {
     let mut rows = Vec::new();
     for name in names {
         for &value in &sweep.values {
@@ -140,14 +165,14 @@ fn sweep_all(args: &SimArgs, names: &[String], sweep: &Sweep) -> Result<(), Fail
             })
             .collect();
         let text = serde_json::to_string_pretty(&value).map_err(|e| Failure::Run(e.to_string()))?;
-        println!("{text}");
+        let _ = writeln!(out, "{text}");
         return Ok(());
     }
     for name in names {
-        println!("{name}: averages as {} varies", sweep.name);
-        print!("{}", table::summary_header(&sweep.name));
+        let _ = writeln!(out, "{name}: averages as {} varies", sweep.name);
+        let _ = write!(out, "{}", table::summary_header(&sweep.name));
         for (_, value, report) in rows.iter().filter(|(n, _, _)| *n == name) {
-            print!("{}", table::summary_row(&value.to_string(), report));
+            let _ = write!(out, "{}", table::summary_row(&value.to_string(), report));
         }
     }
     Ok(())
