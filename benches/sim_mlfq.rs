@@ -117,7 +117,8 @@ fn bench(c: &mut Criterion) {
     };
     assert_eq!(workload.jobs.len(), JOBS);
     let report = run(&workload);
-    let decisions = report.dispatches;
+    // Each slice is one decision of the policy put on the CPU.
+    let decisions = report.schedule.len() as u64;
     let mut group = c.benchmark_group("sim_mlfq");
     group.sample_size(10);
     group.throughput(Throughput::Elements(decisions));

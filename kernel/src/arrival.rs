@@ -30,7 +30,6 @@ pub struct ArrivalFailure {
 
 /// Pending arrivals by (tick, order of asking): those of one tick arrive in the order
 /// the host asked for them.
-#[derive(Default)]
 pub(crate) struct Arrivals {
     due: BTreeMap<(Tick, u64), Arrival>,
     seq: u64,
@@ -42,8 +41,10 @@ pub(crate) struct Arrivals {
 impl Arrivals {
     pub fn new() -> Self {
         Arrivals {
+            due: BTreeMap::new(),
+            seq: 0,
             next: Tick::MAX,
-            ..Default::default()
+            failed: Vec::new(),
         }
     }
 

@@ -241,13 +241,7 @@ impl Core {
                 // The host is no process: its children start at nice 0, whatever init's.
                 None if parent == INIT => 0,
                 None => p.nice,
-                Some(n) if (i32::from(NICE_MIN)..=i32::from(NICE_MAX)).contains(&n) => n as i8,
-                Some(n) => {
-                    return Err(Error::new(
-                        Errno::EINVAL,
-                        format!("nice value {n} is out of range -20..=19"),
-                    ));
-                }
+                Some(n) => nice_value(n)?,
             };
             let env = if command.inherit_env {
                 p.env.clone()
@@ -612,6 +606,27 @@ impl Core {
         Ok(())
     }
 
+    /// Puts `slot` on the CPU's books before its dispatch: a dispatch of another process
+    /// than the one that ran last is a context switch, and costs `switch_cost` ticks
+    /// during which the newcomer stays ready. Returns whether time passed.
+    pub(crate) fn switch_to(&mut self, slot: u32, generation: u32) -> Result<bool, Error> {
+        let this = Some((slot, generation));
+        if self.last_ran == this {
+            return Ok(false);
+        }
+        let switched = self.last_ran.is_some();
+        self.last_ran = this;
+        if !switched {
+            return Ok(false);
+        }
+        self.switches += 1;
+        if self.switch_cost == 0 {
+            return Ok(false);
+        }
+        self.pass(self.switch_cost)?;
+        Ok(true)
+    }
+
     /// Lets `ticks` pass with no process on the CPU (a context switch), doing what falls
     /// due meanwhile at its own tick.
     pub(crate) fn pass(&mut self, ticks: Tick) -> Result<(), Error> {
@@ -710,6 +725,18 @@ impl Core {
             }
         }
         Ok(None)
+    }
+}
+
+/// A nice value as given to spawn or renice: EINVAL outside -20..=19.
+pub(crate) fn nice_value(n: i32) -> SysResult<i8> {
+    if (i32::from(NICE_MIN)..=i32::from(NICE_MAX)).contains(&n) {
+        Ok(n as i8)
+    } else {
+        Err(Error::new(
+            Errno::EINVAL,
+            format!("nice value {n} is out of range {NICE_MIN}..={NICE_MAX}"),
+        ))
     }
 }
 

@@ -268,13 +268,8 @@ impl Kernel {
         Fut: Future + 'static,
         Fut::Output: ExitValue,
     {
-        if let Some(n) = command.nice
-            && !(i32::from(vproc_sched::NICE_MIN)..=i32::from(vproc_sched::NICE_MAX)).contains(&n)
-        {
-            return Err(Error::new(
-                Errno::EINVAL,
-                format!("nice value {n} is out of range -20..=19"),
-            ));
+        if let Some(n) = command.nice {
+            crate::core::nice_value(n)?;
         }
         if at <= self.now() {
             return self.spawn_fn(command, program).map(drop);
@@ -670,18 +665,7 @@ impl Kernel {
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
             let generation = core.table.get(slot).generation;
-            let mut paid_switch = false;
-            if core.last_ran != Some((slot, generation)) {
-                if core.last_ran.is_some() {
-                    core.switches += 1;
-                    if core.switch_cost > 0 {
-                        let cost = core.switch_cost;
-                        core.pass(cost)?;
-                        paid_switch = true;
-                    }
-                }
-                core.last_ran = Some((slot, generation));
-            }
+            let paid_switch = core.switch_to(slot, generation)?;
             core.transition(slot, ProcState::Running)?;
             core.dispatch_start = core.now;
             core.current = slot;
@@ -696,7 +680,7 @@ impl Kernel {
             if process.started == Tick::MAX {
                 process.started = now;
             }
-            (process.generation, process.compute_left > 0)
+            (generation, process.compute_left > 0)
         };
         self.run_dispatch(slot, generation, until, in_burst)
     }
@@ -863,16 +847,11 @@ fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, E
             }
             chunk = chunk.min(until - core.now);
         }
-        if let Some(at) = core.next_wakeup()
+        // What was due by now is done: the chunk ends where the next thing falls due.
+        if let Some(at) = core.next_due()
             && at > core.now
         {
             chunk = chunk.min(at - core.now);
-        }
-        if core.policy_event > core.now {
-            chunk = chunk.min(core.policy_event - core.now);
-        }
-        if core.arrivals.next_at() > core.now {
-            chunk = chunk.min(core.arrivals.next_at() - core.now);
         }
         core.now += chunk;
         core.ran += chunk;

@@ -164,3 +164,32 @@ fn round_robin_switches_at_every_quantum_and_pays_each_time() {
     assert_eq!(kernel.context_switches(), 3);
     assert_eq!(kernel.now(), 23);
 }
+
+#[test]
+fn an_arrival_with_no_pid_left_is_reported_and_the_kernel_goes_on() {
+    let mut kernel = Kernel::builder().pid_max(4).syscall_cost(0).build();
+    let mut sleepers = 0;
+    while kernel
+        .spawn_fn(
+            Command::new("sleeper"),
+            |p| async move { p.sleep(50).await },
+        )
+        .is_ok()
+    {
+        sleepers += 1;
+    }
+    assert!(sleepers > 0);
+    kernel
+        .spawn_fn_at(10, Command::new("late"), |_p| async {})
+        .expect("asked for");
+    assert_eq!(kernel.run_for(20).expect("run"), Stop::TimeLimit);
+    let failures = kernel.failed_arrivals();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(
+        (failures[0].tick, failures[0].program.as_str()),
+        (10, "late")
+    );
+    assert_eq!(failures[0].error.errno(), Errno::EAGAIN);
+    assert!(kernel.failed_arrivals().is_empty(), "taken once");
+    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
+}

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 pub use args::SimArgs;
 use setup::{Sweep, Usage};
-use vproc::kernel::sim::{Report, simulate};
+use vproc::kernel::sim::{Report, Workload, simulate};
 
 /// What went wrong: bad arguments (status 2) or a failure while running (status 1).
 enum Failure {
@@ -42,12 +42,11 @@ pub fn run(args: &SimArgs) -> ExitCode {
     }
 }
 
-/// One simulation of the arguments' workload under `policy`.
-fn one(args: &SimArgs, policy: &str) -> Result<Report, Failure> {
-    let workload = setup::workload(args)?;
+/// One simulation of `workload` under `policy`, set up from the arguments.
+fn one(args: &SimArgs, workload: &Workload, policy: &str) -> Result<Report, Failure> {
     let policy = setup::policy(args, policy)?;
     // A workload that passed its checks runs; an error here is the user's input too.
-    simulate(&workload, policy, args.switch_cost).map_err(|e| Failure::Usage(e.to_string()))
+    simulate(workload, policy, args.switch_cost).map_err(|e| Failure::Usage(e.to_string()))
 }
 
 /// Writes the output at once; a reader that went away (`| head`) ends the run quietly.
@@ -78,9 +77,10 @@ fn simulate_all(args: &SimArgs) -> Result<(), Failure> {
         sweep_all(&mut out, args, &names, &sweep)?;
         return emit(&out);
     }
+    let workload = setup::workload(args)?;
     let reports = names
         .iter()
-        .map(|name| one(args, name))
+        .map(|name| one(args, &workload, name))
         .collect::<Result<Vec<_>, _>>()?;
     if args.json {
         let value = if comparing {
@@ -145,8 +145,10 @@ fn sweep_all(
     let mut rows = Vec::new();
     for name in names {
         for &value in &sweep.values {
+            // The I/O time belongs to the workload: draw it again for each value.
             let swept = sweep.apply(args, value);
-            rows.push((name, value, one(&swept, name)?));
+            let workload = setup::workload(&swept)?;
+            rows.push((name, value, one(&swept, &workload, name)?));
         }
     }
     if args.json {

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use vproc_ipc::Errno;
-use vproc_sched::{NICE_MAX, NICE_MIN, Tick};
+use vproc_sched::Tick;
 
 use crate::Error;
 
@@ -71,13 +71,7 @@ impl Job {
         if self.length == 0 {
             return Err(invalid("a job needs len of at least 1 tick"));
         }
-        if !(NICE_MIN..=NICE_MAX).contains(&self.nice) {
-            return Err(invalid(format!(
-                "nice {} is out of range {NICE_MIN}..={NICE_MAX}",
-                self.nice
-            )));
-        }
-        Ok(())
+        crate::core::nice_value(i32::from(self.nice)).map(drop)
     }
 }
 

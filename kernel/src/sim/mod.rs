@@ -135,7 +135,6 @@ pub fn simulate(
         .ok_or_else(|| Error::new(Errno::EDEADLK, "a job did not run to completion"))?;
     // No pid was used twice: a simulation has fewer jobs than pids.
     let job_of: HashMap<u32, usize> = jobs.iter().map(|j| (j.pid.0, j.id)).collect();
-    let dispatches = log.len() as u64;
     let schedule = log
         .into_iter()
         .filter_map(|d| {
@@ -151,6 +150,5 @@ pub fn simulate(
         jobs,
         schedule,
         context_switches,
-        dispatches,
     })
 }

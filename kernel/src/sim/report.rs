@@ -63,8 +63,6 @@ pub struct Report {
     pub schedule: Vec<Slice>,
     /// How many times the CPU passed from one process to another.
     pub context_switches: u64,
-    /// How many times the policy's choice was put on the CPU.
-    pub dispatches: u64,
 }
 
 impl Report {
