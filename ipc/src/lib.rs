@@ -24,7 +24,16 @@
 #![warn(missing_docs)]
 
 mod error;
+mod fifo;
+mod pipe;
+mod poll;
 mod signal;
 
 pub use error::{Errno, IpcError};
+pub use fifo::{Fifo, OpenRead, OpenWrite};
+pub use pipe::{
+    PIPE_BUF, PIPE_DEFAULT_CAPACITY, PIPE_MAX_CAPACITY, PipeReader, PipeWriter, Read, Watch, Write,
+    pipe,
+};
+pub use poll::PollEvents;
 pub use signal::{DefaultAction, SigSet, Signal};
