@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use vproc_sched::Tick;
 
+use crate::Stdio;
+
 /// What a new process runs and with what, in the style of `std::process::Command`.
 ///
 /// The environment is exact: a child sees only the variables set here, unless
@@ -27,6 +29,8 @@ pub struct Command {
     pub(crate) nice: Option<i32>,
     pub(crate) length: Option<Tick>,
     pub(crate) tickets: Option<u32>,
+    /// Standard input, output and error.
+    pub(crate) stdio: [Stdio; 3],
 }
 
 impl Command {
@@ -42,7 +46,26 @@ impl Command {
             nice: None,
             length: None,
             tickets: None,
+            stdio: [Stdio::Inherit; 3],
         }
+    }
+
+    /// Sets the child's standard input (descriptor 0); inherited by default.
+    pub fn stdin(mut self, stdio: Stdio) -> Self {
+        self.stdio[0] = stdio;
+        self
+    }
+
+    /// Sets the child's standard output (descriptor 1); inherited by default.
+    pub fn stdout(mut self, stdio: Stdio) -> Self {
+        self.stdio[1] = stdio;
+        self
+    }
+
+    /// Sets the child's standard error (descriptor 2); inherited by default.
+    pub fn stderr(mut self, stdio: Stdio) -> Self {
+        self.stdio[2] = stdio;
+        self
     }
 
     /// Adds an argument (`argv[1]` and on).

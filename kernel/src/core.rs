@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crossbeam_channel::Sender;
-use vproc_ipc::{DefaultAction, Errno, Signal};
+use vproc_ipc::{DefaultAction, Errno, PipeReader, PipeWriter, Signal};
 use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskParams, Tick};
 
 use crate::arrival::{ArrivalFailure, Arrivals};
@@ -15,8 +15,12 @@ use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
 use crate::table::ProcessTable;
 use crate::timers::Timers;
+use crate::fd::{Census, FdEntry, FdTable, FileObject, OpenFile};
+use crate::vfs::{Device, Vfs};
 use crate::waker::WakeId;
-use crate::{Command, Error, ExitStatus, Pid, ProcState, SysResult, WaitFor, WaitOn};
+use crate::{
+    Command, Error, ExitStatus, Fd, OpenFlags, Pid, ProcState, Stdio, SysResult, WaitFor, WaitOn,
+};
 
 /// A registered program: makes the future of a new process.
 pub(crate) type Registered = Rc<dyn Fn(crate::Proc) -> Program>;
@@ -67,6 +71,21 @@ pub(crate) struct Core {
     empty_env: Rc<Env>,
     root: Rc<str>,
     rng: SplitMix64,
+    /// The mount table.
+    pub vfs: Vfs,
+    /// Counts of open files and pipes.
+    pub census: Rc<Census>,
+}
+
+/// The parent's ends of a child's piped standard streams, by stream number.
+pub(crate) type StdioEnds = [Option<PipeEnd>; 3];
+
+/// One end of a pipe made for a child's standard stream.
+pub(crate) enum PipeEnd {
+    /// The parent reads (the child's output).
+    Reader(PipeReader),
+    /// The parent writes (the child's input).
+    Writer(PipeWriter),
 }
 
 impl Core {
@@ -98,6 +117,8 @@ impl Core {
             empty_env: Rc::new(Vec::new()),
             root: Rc::from("/"),
             rng: SplitMix64::new(seed),
+            vfs: Vfs::in_memory(),
+            census: Rc::new(Census::default()),
         };
         let pid = core
             .table
@@ -235,7 +256,24 @@ impl Core {
         command: &mut Command,
         make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
     ) -> SysResult<Pid> {
-        let (env, cwd, nice) = {
+        self.spawn_with_stdio(parent, command, make)
+            .map(|(pid, _)| pid)
+    }
+
+    /// Spawns as [`spawn`](Core::spawn) does, and gives back the parent's ends of the
+    /// child's piped standard streams.
+    pub(crate) fn spawn_with_stdio(
+        &mut self,
+        parent: u32,
+        command: &mut Command,
+        make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
+    ) -> SysResult<(Pid, StdioEnds)> {
+        let cwd = match &command.cwd {
+            None => self.table.get(parent).cwd.clone(),
+            Some(dir) => Rc::from(self.directory(parent, dir)?),
+        };
+        let (fds, ends) = self.child_fds(parent, command)?;
+        let (env, nice, umask) = {
             let p = self.table.get(parent);
             let nice = match command.nice {
                 // The host is no process: its children start at nice 0, whatever init's.
@@ -248,11 +286,7 @@ impl Core {
             } else {
                 self.empty_env.clone()
             };
-            let cwd = match &command.cwd {
-                None => p.cwd.clone(),
-                Some(dir) => Rc::from(crate::path::resolve(&p.cwd, dir)?),
-            };
-            (env, cwd, nice)
+            (env, nice, p.umask)
         };
         let env = if command.env.is_empty() {
             env
@@ -290,11 +324,15 @@ impl Core {
             cwd,
         );
         process.host_child = parent == INIT;
+        process.umask = umask;
+        process.fds = fds;
         let generation = self.table.get(slot).generation;
         let program = match make(pid, slot, generation) {
             Ok(program) => program,
             Err(e) => {
+                let fds = std::mem::take(&mut self.table.get_mut(slot).fds);
                 self.table.remove(slot, false);
+                drop(fds);
                 return Err(e);
             }
         };
@@ -308,33 +346,67 @@ impl Core {
             // A child more favoured than its parent may take the CPU from it.
             self.woke_during_dispatch = true;
         }
-        Ok(pid)
+        Ok((pid, ends))
     }
 
-    /// Ends a process, first half: it becomes a zombie and its program is handed back.
-    /// The caller drops the program outside any borrow of the kernel (its destructors may
-    /// make system calls, as the zombie they then are), then calls `finish_exit`.
+    /// The descriptor table of a child of `parent`: the parent's descriptors without
+    /// close-on-exec, then the standard streams as `command` asks; with the parent's ends
+    /// of new pipes.
+    fn child_fds(&self, parent: u32, command: &Command) -> SysResult<(FdTable, StdioEnds)> {
+        let parent_fds = &self.table.get(parent).fds;
+        let mut fds = parent_fds.inherited();
+        let mut ends: StdioEnds = [None, None, None];
+        for (n, stdio) in command.stdio.iter().enumerate() {
+            let file = match *stdio {
+                Stdio::Inherit => continue,
+                Stdio::Fd(fd) => parent_fds.get(fd)?.file.clone(),
+                Stdio::Null => {
+                    let null = FileObject::Device(Device::Null);
+                    OpenFile::new(&self.census, null, OpenFlags::RDWR, "/dev/null")
+                }
+                Stdio::Piped => {
+                    let (reader, writer) = vproc_ipc::pipe();
+                    let (object, flags) = if n == 0 {
+                        ends[n] = Some(PipeEnd::Writer(writer));
+                        (FileObject::PipeRead(reader), OpenFlags::RDONLY)
+                    } else {
+                        ends[n] = Some(PipeEnd::Reader(reader));
+                        (FileObject::PipeWrite(writer), OpenFlags::WRONLY)
+                    };
+                    OpenFile::new(&self.census, object, flags, "")
+                }
+            };
+            // Descriptors 0 to 2 are below the limit: the replaced entry is dropped.
+            fds.replace(Fd(n as u32), file, false)?;
+        }
+        Ok((fds, ends))
+    }
+
+    /// Ends a process, first half: it becomes a zombie and its program and descriptors
+    /// are handed back. The caller drops the program outside any borrow of the kernel (its
+    /// destructors may make system calls, as the zombie they then are), then the
+    /// descriptors (peers see end of file or EPIPE at once), then calls `finish_exit`.
     pub(crate) fn begin_exit(
         &mut self,
         slot: u32,
         status: ExitStatus,
-    ) -> Result<Option<Program>, Error> {
+    ) -> Result<(Option<Program>, Vec<FdEntry>), Error> {
         let state = self.table.get(slot).state;
         if state == ProcState::Ready {
             self.policy.dequeue(TaskId(slot));
         }
         self.transition(slot, ProcState::Zombie)?;
         self.policy.retire(TaskId(slot));
-        let (pid, program) = {
+        let (pid, program, fds) = {
             let p = self.table.get_mut(slot);
             p.compute_left = 0;
-            (p.pid, p.program.take())
+            (p.pid, p.program.take(), p.fds.take_all())
         };
         if self.events.is_active() {
             self.publish(pid, EventKind::Exited(status.clone()));
         }
         self.table.get_mut(slot).status = Some(status);
-        Ok(program)
+        Ok((program, fds))
     }
 
     /// Ends a process, second half: its children go to init, its parent learns.
@@ -525,7 +597,7 @@ impl Core {
         }
         let process = self.table.get_mut(slot);
         process.timer = 0;
-        (process.state == ProcState::Waiting(WaitOn::Sleep) && process.wake_at == until)
+        (on_timer(process.state) && process.wake_at == until)
             .then_some(slot)
     }
 
@@ -534,7 +606,7 @@ impl Core {
     pub(crate) fn next_wakeup(&mut self) -> Option<Tick> {
         while let Some((until, seq, slot)) = self.timers.peek() {
             if self.timer_is_armed(seq, slot)
-                && self.table.get(slot).state == ProcState::Waiting(WaitOn::Sleep)
+                && on_timer(self.table.get(slot).state)
             {
                 return Some(until);
             }
@@ -662,7 +734,7 @@ impl Core {
             .iter()
             .filter(|&(_, seq, slot)| {
                 self.timer_is_armed(seq, slot)
-                    && self.table.get(slot).state == ProcState::Waiting(WaitOn::Sleep)
+                    && on_timer(self.table.get(slot).state)
             })
             .count()
     }
@@ -726,6 +798,12 @@ impl Core {
         }
         Ok(None)
     }
+}
+
+/// Whether a process in `state` waits for its timer (a sleep, or a poll's timeout).
+#[inline]
+fn on_timer(state: ProcState) -> bool {
+    matches!(state, ProcState::Waiting(WaitOn::Sleep | WaitOn::Poll))
 }
 
 /// A nice value as given to spawn or renice: EINVAL outside -20..=19.

@@ -20,7 +20,7 @@ use crate::proc::program_of;
 use crate::process::{Action, NIL};
 use crate::waker::WakeId;
 use crate::{
-    Command, DeadlockReport, Error, ExitStatus, ExitValue, KernelHandle, Pid, Proc, ProcInfo,
+    Command, HostChild, DeadlockReport, Error, ExitStatus, ExitValue, KernelHandle, Pid, Proc, ProcInfo,
     ProcState, SysResult, WaitOn, waker,
 };
 
@@ -68,6 +68,12 @@ pub struct LiveObjects {
     pub uncollected_exits: usize,
     /// Arrivals not yet due.
     pub arrivals: usize,
+    /// Open descriptors, in every process's table.
+    pub descriptors: usize,
+    /// Open file descriptions (what descriptors point at), wherever they are held.
+    pub open_files: usize,
+    /// Pipes and FIFO buffers with an end open.
+    pub pipes: usize,
 }
 
 /// Builds a [`Kernel`].
@@ -306,6 +312,64 @@ impl Kernel {
         self.core.borrow().switches
     }
 
+    /// Spawns a registered program as a child of init, with its standard streams as
+    /// `command` sets them; the host gets its ends of the [`Stdio::Piped`](crate::Stdio)
+    /// ones. (The host has no descriptors: `Stdio::Inherit` leaves a stream closed and
+    /// `Stdio::Fd` fails with EBADF.)
+    pub fn spawn_child(&mut self, mut command: Command) -> SysResult<HostChild> {
+        let rc = self.core.clone();
+        let spawned = {
+            let mut core = self.core.borrow_mut();
+            let registered = core.registered(&command.program)?;
+            core.spawn_with_stdio(INIT, &mut command, move |pid, slot, generation| {
+                Ok(registered(Proc::new(rc, pid, slot, generation)))
+            })
+        };
+        self.deliver_events();
+        spawned.map(host_child)
+    }
+
+    /// As [`spawn_child`](Kernel::spawn_child), running `program`.
+    pub fn spawn_fn_child<F, Fut>(&mut self, mut command: Command, program: F) -> SysResult<HostChild>
+    where
+        F: FnOnce(Proc) -> Fut + 'static,
+        Fut: Future + 'static,
+        Fut::Output: ExitValue,
+    {
+        let rc = self.core.clone();
+        let spawned = self
+            .core
+            .borrow_mut()
+            .spawn_with_stdio(INIT, &mut command, move |pid, slot, generation| {
+                Ok(program_of(program, Proc::new(rc, pid, slot, generation)))
+            });
+        self.deliver_events();
+        spawned.map(host_child)
+    }
+
+    /// Mounts the host directory `dir` at `at` (an existing directory of the virtual
+    /// tree; `/` makes the host's tree the root, with /dev and /proc still on top).
+    /// Processes see the host's files there, and cannot leave `dir` through `..` or a
+    /// symbolic link. ENOENT, ENOTDIR.
+    pub fn mount_host(&mut self, at: &str, dir: impl AsRef<std::path::Path>) -> SysResult<()> {
+        let mut core = self.core.borrow_mut();
+        let at = crate::vfs::components(&core.directory(INIT, at)?);
+        let dev = core.vfs.new_dev();
+        let fs = crate::vfs::HostFs::new(dir.as_ref(), dev)?;
+        core.vfs.mount(at, crate::vfs::Backend::Fs(Rc::new(fs)), dev);
+        Ok(())
+    }
+
+    /// Mounts a new, empty in-memory filesystem at `at` (an existing directory).
+    pub fn mount_memory(&mut self, at: &str) -> SysResult<()> {
+        let mut core = self.core.borrow_mut();
+        let at = crate::vfs::components(&core.directory(INIT, at)?);
+        let dev = core.vfs.new_dev();
+        let fs = crate::vfs::MemFs::new(dev);
+        core.vfs.mount(at, crate::vfs::Backend::Fs(Rc::new(fs)), dev);
+        Ok(())
+    }
+
     /// Spawns a program given as a closure, as a child of init.
     pub fn spawn_fn<F, Fut>(&mut self, mut command: Command, program: F) -> SysResult<Pid>
     where
@@ -366,8 +430,9 @@ impl Kernel {
     /// borrow (destructors may make system calls), then its parent and children learn.
     #[inline]
     fn terminate(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
-        let program = self.core.borrow_mut().begin_exit(slot, status)?;
+        let (program, fds) = self.core.borrow_mut().begin_exit(slot, status)?;
         contain(move || drop(program));
+        drop(fds);
         self.core.borrow_mut().finish_exit(slot)
     }
 
@@ -431,6 +496,9 @@ impl Kernel {
             ready: core.policy.ready_len(),
             uncollected_exits: core.uncollected_exits(),
             arrivals: core.arrivals.len(),
+            descriptors: core.table.iter().map(|(_, p)| p.fds.len()).sum(),
+            open_files: core.census.open_files(),
+            pipes: core.census.pipes(),
         }
     }
 
@@ -766,10 +834,33 @@ impl Kernel {
                 }
                 Action::Wait(target) => block(core, slot, WaitOn::Child(target))?,
                 Action::None => block(core, slot, WaitOn::Event)?,
+                Action::Block(on) => block(core, slot, on)?,
+                Action::Poll(until) => {
+                    block(core, slot, WaitOn::Poll)?;
+                    core.add_timer(slot, until);
+                }
                 Action::Exit(_) => unreachable!("handled with the other endings above"),
             }
             return Ok(());
         }
+    }
+}
+
+/// The host's side of a spawned child's streams.
+fn host_child((pid, ends): (Pid, crate::core::StdioEnds)) -> HostChild {
+    let [stdin, stdout, stderr] = ends;
+    let reader = |end: Option<crate::core::PipeEnd>| match end {
+        Some(crate::core::PipeEnd::Reader(r)) => Some(r),
+        _ => None,
+    };
+    HostChild {
+        pid,
+        stdin: match stdin {
+            Some(crate::core::PipeEnd::Writer(w)) => Some(w),
+            _ => None,
+        },
+        stdout: reader(stdout),
+        stderr: reader(stderr),
     }
 }
 

@@ -49,7 +49,7 @@ pub struct Times {
 /// `Clone`. Kept past the end of its process, it acts on nothing: calls that change the
 /// process fail with ESRCH, queries answer as for an empty process.
 pub struct Proc {
-    core: Rc<RefCell<Core>>,
+    pub(crate) core: Rc<RefCell<Core>>,
     pid: Pid,
     slot: u32,
     generation: u32,
@@ -68,7 +68,7 @@ impl Proc {
     /// Runs a system call of this process: charges its cost, then `f` on the process's
     /// slot; ESRCH when the process is gone.
     #[inline]
-    fn syscall<T>(&self, f: impl FnOnce(&mut Core, u32) -> SysResult<T>) -> SysResult<T> {
+    pub(crate) fn syscall<T>(&self, f: impl FnOnce(&mut Core, u32) -> SysResult<T>) -> SysResult<T> {
         let mut core = self.core.borrow_mut();
         core.charge_syscall();
         match core.table.owner(self.slot, self.generation) {
@@ -80,7 +80,7 @@ impl Proc {
     /// Runs a query about this process: charges its cost, then `f`, or gives `gone` when
     /// the process is gone.
     #[inline]
-    fn query<T>(&self, gone: T, f: impl FnOnce(&mut Core, u32) -> T) -> T {
+    pub(crate) fn query<T>(&self, gone: T, f: impl FnOnce(&mut Core, u32) -> T) -> T {
         let mut core = self.core.borrow_mut();
         core.charge_syscall();
         match core.table.owner(self.slot, self.generation) {
@@ -91,13 +91,13 @@ impl Proc {
 
     /// Runs a call about the kernel as a whole: charges its cost, then `f`.
     #[inline]
-    fn global<T>(&self, f: impl FnOnce(&mut Core) -> T) -> T {
+    pub(crate) fn global<T>(&self, f: impl FnOnce(&mut Core) -> T) -> T {
         let mut core = self.core.borrow_mut();
         core.charge_syscall();
         f(&mut core)
     }
 
-    fn gone(&self) -> Error {
+    pub(crate) fn gone(&self) -> Error {
         Error::new(
             Errno::ESRCH,
             format!("process {} has ended; its Proc acts on nothing", self.pid),
@@ -105,7 +105,7 @@ impl Proc {
     }
 
     /// The slot, if the process is still there.
-    fn me(&self, core: &Core) -> Option<u32> {
+    pub(crate) fn me(&self, core: &Core) -> Option<u32> {
         core.table.owner(self.slot, self.generation)
     }
 
@@ -277,13 +277,13 @@ impl Proc {
         })
     }
 
-    /// Changes the working directory (absolute, or relative to the current one); `.` and
-    /// `..` are resolved. ENOENT for an empty path.
+    /// Changes the working directory (absolute, or relative to the current one) to a
+    /// directory that exists; links are followed and the new directory is kept as an
+    /// absolute path without links. ENOENT, ENOTDIR, ELOOP.
     pub fn chdir(&self, path: &str) -> SysResult<()> {
         self.syscall(|core, slot| {
-            let process = core.table.get_mut(slot);
-            let dir = crate::path::resolve(&process.cwd, path)?;
-            process.cwd = Rc::from(dir);
+            let dir = core.directory(slot, path)?;
+            core.table.get_mut(slot).cwd = Rc::from(dir);
             Ok(())
         })
     }

@@ -7,7 +7,8 @@ use std::rc::Rc;
 
 use vproc_sched::Tick;
 
-use crate::{ExitStatus, Pid, ProcState, WaitFor};
+use crate::fd::FdTable;
+use crate::{ExitStatus, Pid, ProcState, WaitFor, WaitOn};
 
 /// A process's program, as the kernel polls it: it yields the exit code.
 pub(crate) type Program = Pin<Box<dyn Future<Output = u8>>>;
@@ -34,6 +35,10 @@ pub(crate) enum Action {
     Wait(WaitFor),
     /// End with this code.
     Exit(u8),
+    /// Block on an object that holds the process's waker (a pipe, a FIFO).
+    Block(WaitOn),
+    /// Block in `poll` until a watched object wakes it or this tick comes.
+    Poll(Tick),
 }
 
 /// Where the running process leaves its [`Action`] for the kernel: two plain fields, so
@@ -56,6 +61,8 @@ impl ActionSlot {
             Action::Wait(WaitFor::Any) => (4, 0),
             Action::Wait(WaitFor::Pid(pid)) => (5, u64::from(pid.0)),
             Action::Exit(code) => (6, u64::from(code)),
+            Action::Block(on) => (7, block_code(on)),
+            Action::Poll(until) => (8, until),
         };
         self.kind = kind;
         self.arg = arg;
@@ -72,8 +79,25 @@ impl ActionSlot {
             4 => Action::Wait(WaitFor::Any),
             5 => Action::Wait(WaitFor::Pid(Pid(arg as u32))),
             6 => Action::Exit(arg as u8),
+            7 => Action::Block(match arg {
+                1 => WaitOn::Read,
+                2 => WaitOn::Write,
+                3 => WaitOn::Open,
+                _ => WaitOn::Event,
+            }),
+            8 => Action::Poll(arg),
             _ => Action::None,
         }
+    }
+}
+
+/// The number of a [`WaitOn`] that [`Action::Block`] carries.
+fn block_code(on: WaitOn) -> u64 {
+    match on {
+        WaitOn::Read => 1,
+        WaitOn::Write => 2,
+        WaitOn::Open => 3,
+        _ => 0,
     }
 }
 
@@ -126,6 +150,10 @@ pub(crate) struct Process {
     pub args: Box<[String]>,
     pub env: Rc<Env>,
     pub cwd: Rc<str>,
+    /// Open descriptors.
+    pub fds: FdTable,
+    /// Permission bits removed from the mode of files it creates.
+    pub umask: u32,
     pub program: Option<Program>,
 }
 
@@ -163,6 +191,8 @@ impl Process {
             args: Box::default(),
             env,
             cwd,
+            fds: FdTable::default(),
+            umask: 0o022,
             program: None,
         }
     }
@@ -210,6 +240,7 @@ impl Process {
         self.args = args.into_boxed_slice();
         self.env = env;
         self.cwd = cwd;
+        self.umask = 0o022;
         self.program = None;
     }
 

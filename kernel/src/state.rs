@@ -13,6 +13,14 @@ pub enum WaitOn {
     Child(WaitFor),
     /// An object outside the kernel's own calls (a pipe, a queue, any future) to wake it.
     Event,
+    /// Data to read from a pipe or FIFO.
+    Read,
+    /// Room to write into a pipe or FIFO.
+    Write,
+    /// The other end of a FIFO to be opened.
+    Open,
+    /// Any of the descriptors given to `poll`, or its timeout.
+    Poll,
 }
 
 /// Which child a `waitpid` is about.
@@ -79,6 +87,10 @@ impl fmt::Display for WaitOn {
             WaitOn::Child(WaitFor::Any) => f.write_str("any child"),
             WaitOn::Child(WaitFor::Pid(pid)) => write!(f, "child {pid}"),
             WaitOn::Event => f.write_str("event"),
+            WaitOn::Read => f.write_str("read"),
+            WaitOn::Write => f.write_str("write"),
+            WaitOn::Open => f.write_str("fifo open"),
+            WaitOn::Poll => f.write_str("poll"),
         }
     }
 }

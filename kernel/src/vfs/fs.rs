@@ -76,6 +76,17 @@ pub(crate) enum Node {
     Directory(Stat),
     /// A named pipe: the VFS performs the open rendezvous on it.
     Fifo(Fifo, Stat),
+    /// A character device of /dev.
+    Device(Device),
+}
+
+/// The character devices of /dev.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Device {
+    /// `/dev/null`: reads give end of file, writes vanish.
+    Null,
+    /// `/dev/zero`: reads give zeros, writes vanish.
+    Zero,
 }
 
 /// A filesystem backend mounted somewhere in the VFS.

@@ -1,0 +1,221 @@
+//! Reading, writing and seeking on descriptors.
+
+use std::rc::Rc;
+
+use bytes::Bytes;
+use vproc_ipc::Errno;
+
+use crate::fd::{FileObject, OpenFile};
+use crate::vfs::Device;
+use crate::{Error, Fd, OpenFlags, Proc, SysResult, WaitOn, Whence};
+
+fn not_for(fd: Fd, what: &str) -> Error {
+    Error::new(Errno::EBADF, format!("descriptor {fd} is not open for {what}"))
+}
+
+fn is_dir(file: &OpenFile) -> Error {
+    Error::new(Errno::EISDIR, format!("{} is a directory", file.path))
+}
+
+impl Proc {
+    /// Reads up to `max` bytes from `fd`, as [`Bytes`]: from a pipe, the very buffer a
+    /// writer gave (no copy). Empty at end of file. Blocks on an empty pipe with a writer
+    /// (EAGAIN instead with `NONBLOCK`). EBADF, EISDIR.
+    pub async fn read_bytes(&self, fd: Fd, max: usize) -> SysResult<Bytes> {
+        let file = self.readable(fd)?;
+        self.read_open(fd, &file, max).await
+    }
+
+    /// Reads from an open file already checked for reading.
+    async fn read_open(&self, fd: Fd, file: &OpenFile, max: usize) -> SysResult<Bytes> {
+        match &file.object {
+            FileObject::PipeRead(r) | FileObject::PipeBoth(r, _) => {
+                if file.nonblocking() {
+                    Ok(r.try_read(max)?)
+                } else {
+                    Ok(self.block_on(WaitOn::Read, r.read(max)).await?)
+                }
+            }
+            FileObject::Text(text) => {
+                let start = (file.offset.get() as usize).min(text.len());
+                let end = start.saturating_add(max).min(text.len());
+                file.offset.set(end as u64);
+                Ok(text.slice(start..end))
+            }
+            _ => {
+                let mut buf = vec![0; max.min(1 << 20)];
+                let n = read_now(fd, file, &mut buf)?;
+                buf.truncate(n);
+                Ok(Bytes::from(buf))
+            }
+        }
+    }
+
+    /// Reads into `buf` from `fd`; returns how many bytes came (0: end of file). Blocks
+    /// as [`read_bytes`](Proc::read_bytes) does.
+    pub async fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize> {
+        let file = self.readable(fd)?;
+        match &file.object {
+            FileObject::PipeRead(_) | FileObject::PipeBoth(..) | FileObject::Text(_) => {
+                let data = Box::pin(self.read_open(fd, &file, buf.len())).await?;
+                buf[..data.len()].copy_from_slice(&data);
+                Ok(data.len())
+            }
+            _ => read_now(fd, &file, buf),
+        }
+    }
+
+    /// Reads `fd` to its end, as text (invalid UTF-8 is replaced).
+    pub async fn read_to_string(&self, fd: Fd) -> SysResult<String> {
+        let mut all = Vec::new();
+        loop {
+            let data = Box::pin(self.read_bytes(fd, 65536)).await?;
+            if data.is_empty() {
+                return Ok(String::from_utf8_lossy(&all).into_owned());
+            }
+            all.extend_from_slice(&data);
+        }
+    }
+
+    /// Writes all of `data` to `fd` and returns its length: into a pipe without a copy,
+    /// waiting for room (a write of at most `PIPE_BUF` bytes is never interleaved with
+    /// another). EPIPE when no reader is left (SIGPIPE comes with signal dispositions);
+    /// EAGAIN with `NONBLOCK` when a pipe is full (a longer write may then be partial).
+    /// EBADF, EISDIR.
+    pub async fn write_bytes(&self, fd: Fd, data: Bytes) -> SysResult<usize> {
+        let file = self.writable(fd)?;
+        self.write_open(&file, data).await
+    }
+
+    /// Writes to an open file already checked for writing.
+    async fn write_open(&self, file: &OpenFile, data: Bytes) -> SysResult<usize> {
+        match &file.object {
+            FileObject::PipeWrite(w) | FileObject::PipeBoth(_, w) => {
+                if file.nonblocking() {
+                    Ok(w.try_write(data)?)
+                } else {
+                    Ok(self.block_on(WaitOn::Write, w.write(data)).await?)
+                }
+            }
+            _ => write_now(file, &data),
+        }
+    }
+
+    /// Writes all of `data` to `fd` (copied once into the pipe's buffer); as
+    /// [`write_bytes`](Proc::write_bytes).
+    pub async fn write(&self, fd: Fd, data: &[u8]) -> SysResult<usize> {
+        let file = self.writable(fd)?;
+        match &file.object {
+            FileObject::PipeWrite(_) | FileObject::PipeBoth(..) => {
+                Box::pin(self.write_open(&file, Bytes::copy_from_slice(data))).await
+            }
+            _ => write_now(&file, data),
+        }
+    }
+
+    /// Moves the offset of `fd`'s open file (shared with its duplicates) and returns it.
+    /// ESPIPE on a pipe; EINVAL for a negative result.
+    pub fn lseek(&self, fd: Fd, offset: i64, whence: Whence) -> SysResult<u64> {
+        let file = self.file(fd)?;
+        let end = match &file.object {
+            FileObject::PipeRead(_) | FileObject::PipeWrite(_) | FileObject::PipeBoth(..) => {
+                return Err(Error::new(
+                    Errno::ESPIPE,
+                    format!("descriptor {fd} is a pipe: it has no offset"),
+                ));
+            }
+            FileObject::File(f) => f.stat()?.size,
+            FileObject::Text(text) => text.len() as u64,
+            FileObject::Directory(_) | FileObject::Device(_) => 0,
+        };
+        let base = match whence {
+            Whence::Set => 0,
+            Whence::Cur => file.offset.get(),
+            Whence::End => end,
+        };
+        let to = i64::try_from(base)
+            .ok()
+            .and_then(|b| b.checked_add(offset))
+            .filter(|&to| to >= 0)
+            .ok_or_else(|| {
+                Error::new(
+                    Errno::EINVAL,
+                    format!("seeking descriptor {fd} by {offset} from {base} leaves the file"),
+                )
+            })?;
+        file.offset.set(to as u64);
+        Ok(to as u64)
+    }
+
+    fn readable(&self, fd: Fd) -> SysResult<Rc<OpenFile>> {
+        let file = self.file(fd)?;
+        if !file.flags.get().readable() {
+            return Err(not_for(fd, "reading"));
+        }
+        Ok(file)
+    }
+
+    fn writable(&self, fd: Fd) -> SysResult<Rc<OpenFile>> {
+        let file = self.file(fd)?;
+        if !file.flags.get().writable() {
+            return Err(not_for(fd, "writing"));
+        }
+        Ok(file)
+    }
+}
+
+/// Reads what never blocks: regular files, devices.
+fn read_now(fd: Fd, file: &OpenFile, buf: &mut [u8]) -> SysResult<usize> {
+    match &file.object {
+        FileObject::File(f) => {
+            let offset = file.offset.get();
+            let n = f.read_at(offset, buf)?;
+            file.offset.set(offset + n as u64);
+            Ok(n)
+        }
+        FileObject::Device(Device::Null) => Ok(0),
+        FileObject::Device(Device::Zero) => {
+            buf.fill(0);
+            Ok(buf.len())
+        }
+        FileObject::Directory(_) => Err(is_dir(file)),
+        _ => Err(not_for(fd, "reading")),
+    }
+}
+
+/// Writes what never blocks: regular files (at the end with `APPEND`), devices.
+fn write_now(file: &OpenFile, data: &[u8]) -> SysResult<usize> {
+    match &file.object {
+        FileObject::File(f) => {
+            let offset = if file.flags.get().contains(OpenFlags::APPEND) {
+                f.stat()?.size
+            } else {
+                file.offset.get()
+            };
+            let n = f.write_at(offset, data)?;
+            file.offset.set(offset + n as u64);
+            Ok(n)
+        }
+        FileObject::Device(_) => Ok(data.len()),
+        FileObject::Directory(_) => Err(is_dir(file)),
+        _ => Err(Error::new(
+            Errno::EBADF,
+            format!("{} is not open for writing", file.path),
+        )),
+    }
+}
+
+impl Proc {
+    /// Truncates or extends (with zeros) the regular file open on `fd` (for writing) to
+    /// `len` bytes. EINVAL for anything but a regular file.
+    pub fn ftruncate(&self, fd: Fd, len: u64) -> SysResult<()> {
+        let file = self.writable(fd)?;
+        match &file.object {
+            FileObject::File(f) => f.set_len(len),
+            _ => Err(Error::new(
+                Errno::EINVAL,
+                format!("descriptor {fd} is not a regular file"),
+            )),
+        }
+    }
+}
