@@ -252,6 +252,9 @@ const CLEAN: LiveObjects = LiveObjects {
     ready: 0,
     uncollected_exits: 0,
     arrivals: 0,
+    descriptors: 0,
+    open_files: 0,
+    pipes: 0,
 };
 
 /// Host actions between slices of a run.

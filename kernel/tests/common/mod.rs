@@ -77,3 +77,26 @@ pub fn assert_only_init(kernel: &Kernel) {
     let ps = kernel.ps();
     assert_eq!(pids(&ps), vec![Pid::INIT], "processes left: {ps:#?}");
 }
+
+/// Runs `program` as the only process the host starts, to the end, and checks that it
+/// exited with status 0 (a failed assertion inside it shows as its panic message); then
+/// checks that nothing is left: no descriptor, open file or pipe.
+pub fn run_main<F, Fut>(kernel: &mut Kernel, program: F)
+where
+    F: FnOnce(vproc_kernel::Proc) -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let pid = kernel
+        .spawn_fn(vproc_kernel::Command::new("main"), program)
+        .expect("spawn main");
+    let stop = kernel.run().expect("run");
+    assert_eq!(stop, vproc_kernel::Stop::AllExited, "the run ended early");
+    let status = kernel.exit_status(pid).expect("status");
+    assert_eq!(status, Some(ExitStatus::Exited(0)), "main did not succeed");
+    let live = kernel.live_objects();
+    assert_eq!(
+        (live.descriptors, live.open_files, live.pipes),
+        (0, 0, 0),
+        "descriptors, open files or pipes were left behind: {live:?}"
+    );
+}
