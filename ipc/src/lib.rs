@@ -4,7 +4,12 @@
 //! wait are woken through std [`Waker`](std::task::Waker)s, so any executor can drive them.
 //! The kernel (`vproc-kernel`) gives them to virtual processes.
 //!
-//! Now here: [`Signal`] numbers and names as on Linux, and [`SigSet`], a set of signals.
+//! - [`Signal`] numbers and names as on Linux, and [`SigSet`], a set of signals.
+//! - [`pipe`]: a bounded byte stream with POSIX/Linux semantics (PIPE_BUF atomicity, end
+//!   of file, EPIPE, O_NONBLOCK's EAGAIN, F_SETPIPE_SZ), moving [`Bytes`](bytes::Bytes)
+//!   without copying them, with blocking [`Read`]/[`Write`] futures served in FIFO order
+//!   and [`PollEvents`] readiness with [`Watch`]es for `poll`.
+//! - [`Fifo`]: a named pipe, with the open rendezvous of readers and writers.
 //!
 //! ```
 //! use vproc_ipc::{SigSet, Signal};
@@ -20,6 +25,24 @@
 //! assert!(!blocked.contains_signal(term));
 //! # Ok::<(), vproc_ipc::IpcError>(())
 //! ```
+//!
+//! A pipe, without waiting:
+//!
+//! ```
+//! use bytes::Bytes;
+//! use vproc_ipc::{Errno, PollEvents, pipe};
+//!
+//! let (reader, writer) = pipe();
+//! assert_eq!(writer.try_write(Bytes::from_static(b"hello"))?, 5);
+//! assert!(reader.readiness().contains(PollEvents::POLLIN));
+//! assert_eq!(reader.try_read(100)?, "hello");
+//! assert_eq!(reader.try_read(100).unwrap_err().errno, Errno::EAGAIN);
+//!
+//! drop(writer);
+//! assert_eq!(reader.try_read(100)?, ""); // end of file
+//! assert!(reader.readiness().contains(PollEvents::POLLHUP));
+//! # Ok::<(), vproc_ipc::IpcError>(())
+//! ```
 
 #![warn(missing_docs)]
 
@@ -32,8 +55,8 @@ mod signal;
 pub use error::{Errno, IpcError};
 pub use fifo::{Fifo, OpenRead, OpenWrite};
 pub use pipe::{
-    PIPE_BUF, PIPE_DEFAULT_CAPACITY, PIPE_MAX_CAPACITY, PipeReader, PipeWriter, Read, Watch, Write,
-    pipe,
+    PIPE_BUF, PIPE_DEFAULT_CAPACITY, PIPE_MAX_CAPACITY, PIPE_MIN_CAPACITY, PipeReader, PipeWriter,
+    Read, Watch, Write, pipe,
 };
 pub use poll::PollEvents;
 pub use signal::{DefaultAction, SigSet, Signal};
