@@ -659,11 +659,25 @@ fn setenv_getenv_unsetenv() {
 #[test]
 fn chdir_resolves_relative_and_absolute_paths() {
     let mut kernel = Kernel::new();
-    let root = kernel
-        .spawn_fn(Command::new("root"), |p| async move {
+    let setup = kernel
+        .spawn_fn(Command::new("setup"), |p| async move {
             assert_eq!(p.getcwd(), "/");
+            for dir in [
+                "/home", "/home/ann", "/home/ann/src", "/a", "/a/b", "/a/b/c", "/a/b/d",
+                "/a/b/d/x", "/a/b/d/x/y", "/elsewhere",
+            ] {
+                p.mkdir(dir, 0o755)?;
+            }
+            Ok::<_, Error>(())
         })
         .unwrap();
+    assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+    assert_success(&mut kernel, setup);
+    assert_eq!(
+        errno_of(kernel.spawn_fn(Command::new("nowhere").cwd("/missing"), |_| async {})),
+        Errno::ENOENT,
+        "a child cannot start in a directory that does not exist"
+    );
     let pid = kernel
         .spawn_fn(Command::new("cd").cwd("/home/ann"), |p| async move {
             assert_eq!(p.getcwd(), "/home/ann");
@@ -676,6 +690,7 @@ fn chdir_resolves_relative_and_absolute_paths() {
             p.chdir("/a/./b//c/../d/")?;
             assert_eq!(p.getcwd(), "/a/b/d");
             assert_eq!(errno_of(p.chdir("")), Errno::ENOENT);
+            assert_eq!(errno_of(p.chdir("/a/b/nothing")), Errno::ENOENT);
             assert_eq!(p.getcwd(), "/a/b/d", "a failed chdir changes nothing");
             let inherit = p.spawn_fn(Command::new("inherit"), |c| async move {
                 assert_eq!(c.getcwd(), "/a/b/d");
@@ -698,7 +713,6 @@ fn chdir_resolves_relative_and_absolute_paths() {
         })
         .unwrap();
     assert_eq!(kernel.run().unwrap(), Stop::AllExited);
-    assert_success(&mut kernel, root);
     assert_success(&mut kernel, pid);
 }
 
