@@ -1049,20 +1049,61 @@ mod tests {
         // Messages name the path.
         let e = fs.open("f/x", OpenFlags::RDONLY, 0).err().unwrap();
         assert!(e.to_string().contains("f/x"), "{e}");
-        // Permission: only when this process is not privileged (root reads anything).
+    }
+
+    #[test]
+    fn permissions_as_the_host_applies_them() {
+        let tmp = TempDir::new();
+        let fs = HostFs::new(&tmp.0, 1).unwrap();
+        let set = |rel: &str, mode: u32| {
+            std::fs::set_permissions(tmp.join(rel), std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        // A directory that may be searched but not read: passing through it works (the
+        // walk needs no read permission), listing it does not unless privileged.
+        std::fs::create_dir(tmp.join("search")).unwrap();
+        std::fs::write(tmp.join("search/f"), b"through").unwrap();
+        set("search", 0o100);
+        let privileged = std::fs::read_dir(tmp.join("search")).is_ok();
+        assert_eq!(
+            read_all(&*file(&fs, "search/f", OpenFlags::RDONLY)),
+            b"through"
+        );
+        fs.mkdir("search/d", 0o755).unwrap_or_else(|e| {
+            assert!(!privileged, "{e}");
+            assert_eq!(e.errno(), Errno::EACCES);
+        });
+        if !privileged {
+            assert_eq!(errno(fs.readdir("search")), Errno::EACCES);
+        }
+        set("search", 0o700);
+        // A file nobody may read can still have its mode changed by its owner.
+        std::fs::write(tmp.join("closed"), b"").unwrap();
+        set("closed", 0o000);
+        fs.chmod("closed", 0o644).unwrap();
+        assert_eq!(
+            std::fs::metadata(tmp.join("closed")).unwrap().mode() & 0o7777,
+            0o644
+        );
+        fs.chmod("search", 0o2750).unwrap();
+        assert_eq!(fs.lstat("search").unwrap().mode, 0o2750);
+        fs.chmod("", 0o711).unwrap();
+        assert_eq!(fs.lstat("").unwrap().mode, 0o711);
+        set(".", 0o700);
+        // Without permission, the host's EACCES.
         std::fs::create_dir(tmp.join("locked")).unwrap();
         std::fs::write(tmp.join("locked/f"), b"").unwrap();
-        std::fs::set_permissions(tmp.join("locked"), std::fs::Permissions::from_mode(0o000))
-            .unwrap();
-        if std::fs::read_dir(tmp.join("locked")).is_err() {
+        set("locked", 0o000);
+        if !privileged {
             assert_eq!(
                 errno(fs.open("locked/f", OpenFlags::RDONLY, 0)),
                 Errno::EACCES
             );
             assert_eq!(errno(fs.readdir("locked")), Errno::EACCES);
+            std::fs::write(tmp.join("ro"), b"").unwrap();
+            set("ro", 0o444);
+            assert_eq!(errno(fs.open("ro", OpenFlags::WRONLY, 0)), Errno::EACCES);
         }
-        std::fs::set_permissions(tmp.join("locked"), std::fs::Permissions::from_mode(0o700))
-            .unwrap();
+        set("locked", 0o700);
     }
 
     #[test]
