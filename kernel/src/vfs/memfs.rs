@@ -124,19 +124,20 @@ impl Inode {
 }
 
 /// How a path is shown in messages: the root as `.`.
-fn shown(path: &str) -> &str {
+pub(super) fn shown(path: &str) -> &str {
     if path.is_empty() { "." } else { path }
 }
 
-/// An error of operation `op` on `path`.
-fn fail(errno: Errno, op: &str, path: &str, what: impl std::fmt::Display) -> Error {
+/// An error of operation `op` on `path`: `"{op} {path}: {what}"`. Shared with hostfs.
+pub(super) fn fail(errno: Errno, op: &str, path: &str, what: impl std::fmt::Display) -> Error {
     Error::new(errno, format!("{op} {}: {what}", shown(path)))
 }
 
 /// The components of a clean relative path (`""` is the root, no components). Anything
 /// else (an absolute path, an empty, `.` or `..` component, a NUL byte) is EINVAL: the VFS
-/// never sends one, so it is a caller's bug, refused rather than guessed at.
-fn components<'a>(op: &str, path: &'a str) -> SysResult<Vec<&'a str>> {
+/// never sends one, so it is a caller's bug, refused rather than guessed at. Shared with
+/// hostfs, whose confinement relies on it as a second line behind the VFS.
+pub(super) fn components<'a>(op: &str, path: &'a str) -> SysResult<Vec<&'a str>> {
     if path.is_empty() {
         return Ok(Vec::new());
     }
@@ -177,8 +178,8 @@ fn check_name(op: &str, path: &str, name: &str) -> SysResult<()> {
 }
 
 /// EISDIR unless opening a directory with `flags` is allowed: reading only, no `CREAT`,
-/// no `TRUNC` (as Linux; `CREAT | EXCL` has given EEXIST before this).
-fn check_dir_open(flags: OpenFlags, path: &str) -> SysResult<()> {
+/// no `TRUNC` (as Linux; `CREAT | EXCL` has given EEXIST before this). Shared with hostfs.
+pub(super) fn check_dir_open(flags: OpenFlags, path: &str) -> SysResult<()> {
     if flags.writable() || flags.intersects(OpenFlags::CREAT | OpenFlags::TRUNC) {
         return Err(fail(
             Errno::EISDIR,
