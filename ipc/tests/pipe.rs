@@ -563,7 +563,10 @@ fn ends_know_their_pipe() {
     assert!(r.same_pipe(&w) && w.same_pipe(&r.clone()));
     assert!(!r.same_pipe(&w2) && !w.same_pipe(&r2));
     let shown = format!("{r:?}");
-    assert!(shown.contains("readers: 1") && shown.contains("writers: 1"), "{shown}");
+    assert!(
+        shown.contains("readers: 1") && shown.contains("writers: 1"),
+        "{shown}"
+    );
 }
 
 #[test]
