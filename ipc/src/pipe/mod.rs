@@ -62,7 +62,8 @@ pub fn pipe() -> (PipeReader, PipeWriter) {
 }
 
 /// The read end of a pipe. Clones are more open read ends of the same pipe; the pipe
-/// sees its last reader go when the last clone is dropped.
+/// sees its last reader go when the last clone is dropped: blocked and later writes then
+/// fail with EPIPE (or return the part already written), and write ends report POLLERR.
 pub struct PipeReader {
     shared: Arc<Shared>,
     /// Opened from a FIFO without waiting and before any writer: no hang-up is reported
@@ -70,7 +71,8 @@ pub struct PipeReader {
     quiet_until: Option<u64>,
 }
 
-/// The write end of a pipe. Clones are more open write ends.
+/// The write end of a pipe. Clones are more open write ends; when the last one is dropped,
+/// readers get end of file once the buffered bytes are read.
 pub struct PipeWriter {
     shared: Arc<Shared>,
 }
