@@ -11,11 +11,11 @@ use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskP
 
 use crate::arrival::{ArrivalFailure, Arrivals};
 use crate::event::{Event, EventKind, EventLog};
+use crate::fd::{Census, FdEntry, FdTable, FileObject, OpenFile};
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
 use crate::table::ProcessTable;
 use crate::timers::Timers;
-use crate::fd::{Census, FdEntry, FdTable, FileObject, OpenFile};
 use crate::vfs::{Device, Vfs};
 use crate::waker::WakeId;
 use crate::{
@@ -597,17 +597,14 @@ impl Core {
         }
         let process = self.table.get_mut(slot);
         process.timer = 0;
-        (on_timer(process.state) && process.wake_at == until)
-            .then_some(slot)
+        (on_timer(process.state) && process.wake_at == until).then_some(slot)
     }
 
     /// The tick of the next timer that wakes a process, dropping those that wake none.
     #[inline]
     pub(crate) fn next_wakeup(&mut self) -> Option<Tick> {
         while let Some((until, seq, slot)) = self.timers.peek() {
-            if self.timer_is_armed(seq, slot)
-                && on_timer(self.table.get(slot).state)
-            {
+            if self.timer_is_armed(seq, slot) && on_timer(self.table.get(slot).state) {
                 return Some(until);
             }
             self.pop_timer();
@@ -733,8 +730,7 @@ impl Core {
         self.timers
             .iter()
             .filter(|&(_, seq, slot)| {
-                self.timer_is_armed(seq, slot)
-                    && on_timer(self.table.get(slot).state)
+                self.timer_is_armed(seq, slot) && on_timer(self.table.get(slot).state)
             })
             .count()
     }

@@ -20,8 +20,8 @@ use crate::proc::program_of;
 use crate::process::{Action, NIL};
 use crate::waker::WakeId;
 use crate::{
-    Command, HostChild, DeadlockReport, Error, ExitStatus, ExitValue, KernelHandle, Pid, Proc, ProcInfo,
-    ProcState, SysResult, WaitOn, waker,
+    Command, DeadlockReport, Error, ExitStatus, ExitValue, HostChild, KernelHandle, Pid, Proc,
+    ProcInfo, ProcState, SysResult, WaitOn, waker,
 };
 
 /// How the clock advances.
@@ -330,19 +330,24 @@ impl Kernel {
     }
 
     /// As [`spawn_child`](Kernel::spawn_child), running `program`.
-    pub fn spawn_fn_child<F, Fut>(&mut self, mut command: Command, program: F) -> SysResult<HostChild>
+    pub fn spawn_fn_child<F, Fut>(
+        &mut self,
+        mut command: Command,
+        program: F,
+    ) -> SysResult<HostChild>
     where
         F: FnOnce(Proc) -> Fut + 'static,
         Fut: Future + 'static,
         Fut::Output: ExitValue,
     {
         let rc = self.core.clone();
-        let spawned = self
-            .core
-            .borrow_mut()
-            .spawn_with_stdio(INIT, &mut command, move |pid, slot, generation| {
+        let spawned = self.core.borrow_mut().spawn_with_stdio(
+            INIT,
+            &mut command,
+            move |pid, slot, generation| {
                 Ok(program_of(program, Proc::new(rc, pid, slot, generation)))
-            });
+            },
+        );
         self.deliver_events();
         spawned.map(host_child)
     }
@@ -356,7 +361,8 @@ impl Kernel {
         let at = crate::vfs::components(&core.directory(INIT, at)?);
         let dev = core.vfs.new_dev();
         let fs = crate::vfs::HostFs::new(dir.as_ref(), dev)?;
-        core.vfs.mount(at, crate::vfs::Backend::Fs(Rc::new(fs)), dev);
+        core.vfs
+            .mount(at, crate::vfs::Backend::Fs(Rc::new(fs)), dev);
         Ok(())
     }
 
@@ -366,7 +372,8 @@ impl Kernel {
         let at = crate::vfs::components(&core.directory(INIT, at)?);
         let dev = core.vfs.new_dev();
         let fs = crate::vfs::MemFs::new(dev);
-        core.vfs.mount(at, crate::vfs::Backend::Fs(Rc::new(fs)), dev);
+        core.vfs
+            .mount(at, crate::vfs::Backend::Fs(Rc::new(fs)), dev);
         Ok(())
     }
 

@@ -68,7 +68,10 @@ impl Proc {
     /// Runs a system call of this process: charges its cost, then `f` on the process's
     /// slot; ESRCH when the process is gone.
     #[inline]
-    pub(crate) fn syscall<T>(&self, f: impl FnOnce(&mut Core, u32) -> SysResult<T>) -> SysResult<T> {
+    pub(crate) fn syscall<T>(
+        &self,
+        f: impl FnOnce(&mut Core, u32) -> SysResult<T>,
+    ) -> SysResult<T> {
         let mut core = self.core.borrow_mut();
         core.charge_syscall();
         match core.table.owner(self.slot, self.generation) {

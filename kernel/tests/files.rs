@@ -4,9 +4,7 @@
 mod common;
 
 use common::{errno_of, run_main};
-use vproc_kernel::{
-    Command, Errno, ExitStatus, Fd, FileType, Kernel, OpenFlags, Stdio, Whence,
-};
+use vproc_kernel::{Command, Errno, ExitStatus, Fd, FileType, Kernel, OpenFlags, Stdio, Whence};
 
 const RW_CREATE: OpenFlags = OpenFlags::RDWR.union(OpenFlags::CREAT);
 
@@ -15,18 +13,31 @@ fn a_childs_output_redirected_into_a_file_reads_back() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
         let out = p
-            .open("/tmp/out.txt", OpenFlags::WRONLY | OpenFlags::CREAT | OpenFlags::TRUNC, 0o644)
+            .open(
+                "/tmp/out.txt",
+                OpenFlags::WRONLY | OpenFlags::CREAT | OpenFlags::TRUNC,
+                0o644,
+            )
             .await
             .expect("open");
-        p.spawn_fn(Command::new("echo").stdout(Stdio::Fd(out)), |c| async move {
-            c.write(Fd::STDOUT, b"hello\n").await.expect("write");
-            c.write(Fd::STDOUT, b"world\n").await.expect("write");
-        })
+        p.spawn_fn(
+            Command::new("echo").stdout(Stdio::Fd(out)),
+            |c| async move {
+                c.write(Fd::STDOUT, b"hello\n").await.expect("write");
+                c.write(Fd::STDOUT, b"world\n").await.expect("write");
+            },
+        )
         .expect("spawn");
         p.close(out).expect("close");
         p.wait().await.expect("wait");
-        let back = p.open("/tmp/out.txt", OpenFlags::RDONLY, 0).await.expect("open");
-        assert_eq!(p.read_to_string(back).await.expect("read"), "hello\nworld\n");
+        let back = p
+            .open("/tmp/out.txt", OpenFlags::RDONLY, 0)
+            .await
+            .expect("open");
+        assert_eq!(
+            p.read_to_string(back).await.expect("read"),
+            "hello\nworld\n"
+        );
         assert_eq!(p.fstat(back).expect("fstat").size, 12);
         p.close(back).expect("close");
     });
@@ -67,7 +78,11 @@ fn offsets_append_truncate_and_exclusive_create() {
 
         let fd = p.creat("/tmp/f", 0o600).await.expect("creat truncates");
         assert_eq!(p.fstat(fd).expect("fstat").size, 0);
-        assert_eq!(errno_of(p.read(fd, &mut buf).await), Errno::EBADF, "write-only");
+        assert_eq!(
+            errno_of(p.read(fd, &mut buf).await),
+            Errno::EBADF,
+            "write-only"
+        );
         p.close(fd).expect("close");
     });
 }
@@ -82,7 +97,10 @@ fn directories_and_their_errors() {
         assert_eq!(errno_of(p.mkdir("/tmp/d", 0o755)), Errno::EEXIST);
         assert_eq!(errno_of(p.mkdir("/tmp/none/d", 0o755)), Errno::ENOENT);
         for name in ["b", "a", "c"] {
-            let fd = p.creat(&format!("/tmp/d/{name}"), 0o644).await.expect("creat");
+            let fd = p
+                .creat(&format!("/tmp/d/{name}"), 0o644)
+                .await
+                .expect("creat");
             p.close(fd).expect("close");
         }
         p.mkdir("/tmp/d/sub", 0o755).expect("mkdir");
@@ -97,14 +115,20 @@ fn directories_and_their_errors() {
         assert_eq!(errno_of(p.unlink("/tmp/d/sub")), Errno::EISDIR);
         assert_eq!(errno_of(p.rmdir("/tmp/d/a")), Errno::ENOTDIR);
         assert_eq!(errno_of(p.readdir("/tmp/d/a")), Errno::ENOTDIR);
-        assert_eq!(errno_of(p.open("/tmp/d/a/x", OpenFlags::RDONLY, 0).await), Errno::ENOTDIR);
+        assert_eq!(
+            errno_of(p.open("/tmp/d/a/x", OpenFlags::RDONLY, 0).await),
+            Errno::ENOTDIR
+        );
         assert_eq!(
             errno_of(p.open("/tmp/d", OpenFlags::WRONLY, 0).await),
             Errno::EISDIR
         );
         p.rename("/tmp/d/a", "/tmp/d/sub/a2").expect("rename");
         p.rename("/tmp/d/b", "/tmp/d/c").expect("rename replaces");
-        assert_eq!(errno_of(p.rename("/tmp/d", "/tmp/d/sub/inner")), Errno::EINVAL);
+        assert_eq!(
+            errno_of(p.rename("/tmp/d", "/tmp/d/sub/inner")),
+            Errno::EINVAL
+        );
         assert_eq!(errno_of(p.rename("/tmp/d/c", "/proc/x")), Errno::EXDEV);
         p.chdir("/tmp/d/sub").expect("chdir");
         assert_eq!(p.getcwd(), "/tmp/d/sub");
@@ -146,28 +170,45 @@ fn symbolic_links_resolve_inside_the_tree_and_loops_are_caught() {
         p.write(fd, b"via link").await.expect("write");
         p.close(fd).expect("close");
         p.symlink("real", "/tmp/rel").expect("relative link");
-        p.symlink("/tmp/real/file", "/tmp/abs").expect("absolute link");
+        p.symlink("/tmp/real/file", "/tmp/abs")
+            .expect("absolute link");
         assert_eq!(p.readlink("/tmp/rel").expect("readlink"), "real");
         assert_eq!(p.lstat("/tmp/abs").expect("lstat").kind, FileType::Symlink);
         assert_eq!(p.stat("/tmp/abs").expect("stat").kind, FileType::Regular);
-        let fd = p.open("/tmp/rel/file", OpenFlags::RDONLY, 0).await.expect("open");
+        let fd = p
+            .open("/tmp/rel/file", OpenFlags::RDONLY, 0)
+            .await
+            .expect("open");
         assert_eq!(p.read_to_string(fd).await.expect("read"), "via link");
         p.close(fd).expect("close");
         assert_eq!(
-            errno_of(p.open("/tmp/abs", OpenFlags::RDONLY | OpenFlags::NOFOLLOW, 0).await),
+            errno_of(
+                p.open("/tmp/abs", OpenFlags::RDONLY | OpenFlags::NOFOLLOW, 0)
+                    .await
+            ),
             Errno::ELOOP
         );
         p.chdir("/tmp/rel").expect("chdir through a link");
-        assert_eq!(p.getcwd(), "/tmp/real", "the working directory has no links");
+        assert_eq!(
+            p.getcwd(),
+            "/tmp/real",
+            "the working directory has no links"
+        );
         p.chdir("/").expect("chdir");
         p.symlink("/tmp/loop2", "/tmp/loop1").expect("link");
         p.symlink("/tmp/loop1", "/tmp/loop2").expect("link");
         assert_eq!(errno_of(p.stat("/tmp/loop1")), Errno::ELOOP);
         // Creating through a dangling link creates its target.
         p.symlink("/tmp/real/new", "/tmp/dangling").expect("link");
-        let fd = p.open("/tmp/dangling", RW_CREATE, 0o644).await.expect("create");
+        let fd = p
+            .open("/tmp/dangling", RW_CREATE, 0o644)
+            .await
+            .expect("create");
         p.close(fd).expect("close");
-        assert_eq!(p.stat("/tmp/real/new").expect("made").kind, FileType::Regular);
+        assert_eq!(
+            p.stat("/tmp/real/new").expect("made").kind,
+            FileType::Regular
+        );
         assert_eq!(errno_of(p.readlink("/tmp/real")), Errno::EINVAL);
     });
 }
@@ -180,24 +221,41 @@ fn dev_null_zero_and_the_processs_own_stdout() {
         assert_eq!(p.write(null, b"vanishes").await.expect("write"), 8);
         let mut buf = [1u8; 4];
         assert_eq!(p.read(null, &mut buf).await.expect("read"), 0);
-        let zero = p.open("/dev/zero", OpenFlags::RDONLY, 0).await.expect("zero");
+        let zero = p
+            .open("/dev/zero", OpenFlags::RDONLY, 0)
+            .await
+            .expect("zero");
         assert_eq!(p.read(zero, &mut buf).await.expect("read"), 4);
         assert_eq!(buf, [0; 4]);
         assert_eq!(errno_of(p.unlink("/dev/null")), Errno::EPERM);
-        let names: Vec<String> = p.readdir("/dev").expect("ls").into_iter().map(|e| e.name).collect();
+        let names: Vec<String> = p
+            .readdir("/dev")
+            .expect("ls")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         assert_eq!(names, ["fd", "null", "stderr", "stdin", "stdout", "zero"]);
         for fd in [null, zero] {
             p.close(fd).expect("close");
         }
         // /dev/stdout opens what descriptor 1 holds: here a pipe to the parent.
         let child = p
-            .spawn_fn_child(Command::new("talker").stdout(Stdio::Piped), |c| async move {
-                let out = c.open("/dev/stdout", OpenFlags::WRONLY, 0).await.expect("open");
-                c.write(out, b"through /dev/stdout").await.expect("write");
-            })
+            .spawn_fn_child(
+                Command::new("talker").stdout(Stdio::Piped),
+                |c| async move {
+                    let out = c
+                        .open("/dev/stdout", OpenFlags::WRONLY, 0)
+                        .await
+                        .expect("open");
+                    c.write(out, b"through /dev/stdout").await.expect("write");
+                },
+            )
             .expect("spawn");
         let out = child.stdout.expect("pipe");
-        assert_eq!(p.read_to_string(out).await.expect("read"), "through /dev/stdout");
+        assert_eq!(
+            p.read_to_string(out).await.expect("read"),
+            "through /dev/stdout"
+        );
         p.close(out).expect("close");
         p.wait().await.expect("wait");
     });
@@ -218,33 +276,60 @@ fn proc_shows_each_process_status_cmdline_and_descriptors() {
             .expect("spawn");
         p.yield_now().await;
         let status_path = format!("/proc/{}/status", child.pid);
-        let fd = p.open(&status_path, OpenFlags::RDONLY, 0).await.expect("open");
+        let fd = p
+            .open(&status_path, OpenFlags::RDONLY, 0)
+            .await
+            .expect("open");
         let status = p.read_to_string(fd).await.expect("read");
         p.close(fd).expect("close");
         assert!(status.contains("Name:\tsleeper\n"), "{status}");
-        assert!(status.contains(&format!("Pid:\t{}\n", child.pid)), "{status}");
-        assert!(status.contains(&format!("PPid:\t{}\n", p.pid())), "{status}");
+        assert!(
+            status.contains(&format!("Pid:\t{}\n", child.pid)),
+            "{status}"
+        );
+        assert!(
+            status.contains(&format!("PPid:\t{}\n", p.pid())),
+            "{status}"
+        );
         assert!(status.contains("State:\tS (sleeping: read)"), "{status}");
         let fd = p
-            .open(&format!("/proc/{}/cmdline", child.pid), OpenFlags::RDONLY, 0)
+            .open(
+                &format!("/proc/{}/cmdline", child.pid),
+                OpenFlags::RDONLY,
+                0,
+            )
             .await
             .expect("open");
-        assert_eq!(p.read_to_string(fd).await.expect("read"), "sleeper\0--long\0");
+        assert_eq!(
+            p.read_to_string(fd).await.expect("read"),
+            "sleeper\0--long\0"
+        );
         p.close(fd).expect("close");
-        let link = p.readlink(&format!("/proc/{}/fd/0", child.pid)).expect("fd link");
+        let link = p
+            .readlink(&format!("/proc/{}/fd/0", child.pid))
+            .expect("fd link");
         assert!(link.starts_with("pipe:["), "{link}");
         assert_eq!(p.readlink("/proc/self").expect("self"), p.pid().to_string());
         assert_eq!(
             errno_of(p.open(&status_path, OpenFlags::WRONLY, 0).await),
             Errno::EACCES
         );
-        let listed: Vec<String> = p.readdir("/proc").expect("ls").into_iter().map(|e| e.name).collect();
+        let listed: Vec<String> = p
+            .readdir("/proc")
+            .expect("ls")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         assert!(listed.contains(&child.pid.to_string()) && listed.contains(&"self".to_string()));
         let stdin = child.stdin.expect("pipe");
         p.write(stdin, b"x").await.expect("write");
         p.close(stdin).expect("close");
         p.wait().await.expect("wait");
-        assert_eq!(errno_of(p.stat(&status_path)), Errno::ENOENT, "gone after reaping");
+        assert_eq!(
+            errno_of(p.stat(&status_path)),
+            Errno::ENOENT,
+            "gone after reaping"
+        );
     });
 }
 
@@ -257,13 +342,19 @@ fn fifo_rendezvous_in_both_open_orders() {
             assert_eq!(errno_of(p.mkfifo("/tmp/fifo", 0o600)), Errno::EEXIST);
             assert_eq!(p.stat("/tmp/fifo").expect("stat").kind, FileType::Fifo);
             let reader = |c: vproc_kernel::Proc| async move {
-                let fd = c.open("/tmp/fifo", OpenFlags::RDONLY, 0).await.expect("open");
+                let fd = c
+                    .open("/tmp/fifo", OpenFlags::RDONLY, 0)
+                    .await
+                    .expect("open");
                 let opened = c.now();
                 let text = c.read_to_string(fd).await.expect("read");
                 i32::from(text == "over the fifo") + 2 * i32::from(opened >= 20)
             };
             let writer = |c: vproc_kernel::Proc| async move {
-                let fd = c.open("/tmp/fifo", OpenFlags::WRONLY, 0).await.expect("open");
+                let fd = c
+                    .open("/tmp/fifo", OpenFlags::WRONLY, 0)
+                    .await
+                    .expect("open");
                 let opened = c.now();
                 c.write(fd, b"over the fifo").await.expect("write");
                 2 * i32::from(opened >= 20)
@@ -297,7 +388,10 @@ fn fifo_non_blocking_opens() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
         assert_eq!(
-            errno_of(p.open("/tmp/missing", OpenFlags::RDONLY | OpenFlags::NONBLOCK, 0).await),
+            errno_of(
+                p.open("/tmp/missing", OpenFlags::RDONLY | OpenFlags::NONBLOCK, 0)
+                    .await
+            ),
             Errno::ENOENT
         );
         p.mkfifo("/tmp/f", 0o600).expect("mkfifo");
@@ -308,11 +402,20 @@ fn fifo_non_blocking_opens() {
             .await
             .expect("read end at once");
         let w = p.open("/tmp/f", w, 0).await.expect("a reader exists now");
+        let (node, open) = (p.stat("/tmp/f").expect("stat"), p.fstat(w).expect("fstat"));
+        assert_eq!(
+            (open.kind, open.ino),
+            (FileType::Fifo, node.ino),
+            "fstat shows the FIFO"
+        );
         p.write(w, b"ok").await.expect("write");
         p.close(w).expect("close");
         assert_eq!(p.read_to_string(r).await.expect("read"), "ok");
         p.close(r).expect("close");
-        let rw = p.open("/tmp/f", OpenFlags::RDWR, 0).await.expect("O_RDWR never waits");
+        let rw = p
+            .open("/tmp/f", OpenFlags::RDWR, 0)
+            .await
+            .expect("O_RDWR never waits");
         p.close(rw).expect("close");
     });
 }
@@ -340,7 +443,10 @@ fn a_host_mount_passes_files_through_and_cannot_be_left() {
     });
     kernel.mount_host("/mnt", &root).expect("mount");
     run_main(&mut kernel, |p| async move {
-        let fd = p.open("/mnt/hello.txt", OpenFlags::RDONLY, 0).await.expect("open");
+        let fd = p
+            .open("/mnt/hello.txt", OpenFlags::RDONLY, 0)
+            .await
+            .expect("open");
         assert_eq!(p.read_to_string(fd).await.expect("read"), "from the host");
         p.close(fd).expect("close");
         let fd = p.creat("/mnt/made.txt", 0o644).await.expect("creat");
@@ -351,14 +457,23 @@ fn a_host_mount_passes_files_through_and_cannot_be_left() {
         assert_eq!(errno_of(p.stat("/mnt/../../../secret")), Errno::ENOENT);
         // Links are resolved in the virtual tree: "../secret" is /secret, absent.
         assert_eq!(p.lstat("/mnt/up").expect("lstat").kind, FileType::Symlink);
-        assert_eq!(errno_of(p.open("/mnt/up", OpenFlags::RDONLY, 0).await), Errno::ENOENT);
-        assert_eq!(errno_of(p.open("/mnt/abs", OpenFlags::RDONLY, 0).await), Errno::ENOENT);
+        assert_eq!(
+            errno_of(p.open("/mnt/up", OpenFlags::RDONLY, 0).await),
+            Errno::ENOENT
+        );
+        assert_eq!(
+            errno_of(p.open("/mnt/abs", OpenFlags::RDONLY, 0).await),
+            Errno::ENOENT
+        );
         assert_eq!(errno_of(p.rename("/mnt/made.txt", "/tmp/x")), Errno::EXDEV);
     });
     assert_eq!(
         std::fs::read_to_string(root.join("made.txt")).expect("host sees it"),
         "from vproc"
     );
-    assert_eq!(std::fs::read_to_string(base.join("secret")).expect("untouched"), "outside");
+    assert_eq!(
+        std::fs::read_to_string(base.join("secret")).expect("untouched"),
+        "outside"
+    );
     let _ = std::fs::remove_dir_all(&base);
 }

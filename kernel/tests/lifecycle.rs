@@ -663,8 +663,16 @@ fn chdir_resolves_relative_and_absolute_paths() {
         .spawn_fn(Command::new("setup"), |p| async move {
             assert_eq!(p.getcwd(), "/");
             for dir in [
-                "/home", "/home/ann", "/home/ann/src", "/a", "/a/b", "/a/b/c", "/a/b/d",
-                "/a/b/d/x", "/a/b/d/x/y", "/elsewhere",
+                "/home",
+                "/home/ann",
+                "/home/ann/src",
+                "/a",
+                "/a/b",
+                "/a/b/c",
+                "/a/b/d",
+                "/a/b/d/x",
+                "/a/b/d/x/y",
+                "/elsewhere",
             ] {
                 p.mkdir(dir, 0o755)?;
             }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use common::{errno_of, run_main};
 use vproc_kernel::{
     Command, Errno, ExitStatus, Fcntl, Fd, FdFlags, Kernel, OpenFlags, PollEvents, Stdio, Stop,
-    WaitFor, WaitFlags,
+    WaitFlags, WaitFor,
 };
 
 #[test]
@@ -27,7 +27,11 @@ fn parent_to_child_through_a_piped_stdin() {
         p.write(to_child, b"child").await.expect("write");
         p.close(to_child).expect("close");
         let (_, status) = p.wait().await.expect("wait");
-        assert_eq!(status, ExitStatus::Exited(1), "the child read what was sent");
+        assert_eq!(
+            status,
+            ExitStatus::Exited(1),
+            "the child read what was sent"
+        );
     });
 }
 
@@ -36,14 +40,17 @@ fn child_to_parent_through_a_piped_stdout() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
         let child = p
-            .spawn_fn_child(Command::new("writer").stdout(Stdio::Piped), |c| async move {
-                for i in 0..3 {
-                    c.write(Fd::STDOUT, format!("line {i}\n").as_bytes())
-                        .await
-                        .expect("write");
-                    c.sleep(5).await;
-                }
-            })
+            .spawn_fn_child(
+                Command::new("writer").stdout(Stdio::Piped),
+                |c| async move {
+                    for i in 0..3 {
+                        c.write(Fd::STDOUT, format!("line {i}\n").as_bytes())
+                            .await
+                            .expect("write");
+                        c.sleep(5).await;
+                    }
+                },
+            )
             .expect("spawn");
         let from_child = child.stdout.expect("the parent's end");
         let text = p.read_to_string(from_child).await.expect("read");
@@ -60,14 +67,19 @@ fn a_three_stage_pipeline() {
         // produce | upper | count, wired as a shell does: pipe, spawn, close our copies.
         let (r1, w1) = p.pipe2(OpenFlags::CLOEXEC).expect("pipe");
         let (r2, w2) = p.pipe2(OpenFlags::CLOEXEC).expect("pipe");
-        p.spawn_fn(Command::new("produce").stdout(Stdio::Fd(w1)), |c| async move {
-            for word in ["alpha ", "beta ", "gamma"] {
-                c.write(Fd::STDOUT, word.as_bytes()).await.expect("write");
-            }
-        })
+        p.spawn_fn(
+            Command::new("produce").stdout(Stdio::Fd(w1)),
+            |c| async move {
+                for word in ["alpha ", "beta ", "gamma"] {
+                    c.write(Fd::STDOUT, word.as_bytes()).await.expect("write");
+                }
+            },
+        )
         .expect("spawn");
         p.spawn_fn(
-            Command::new("upper").stdin(Stdio::Fd(r1)).stdout(Stdio::Fd(w2)),
+            Command::new("upper")
+                .stdin(Stdio::Fd(r1))
+                .stdout(Stdio::Fd(w2)),
             |c| async move {
                 let mut buf = [0u8; 4];
                 loop {
@@ -83,7 +95,9 @@ fn a_three_stage_pipeline() {
         .expect("spawn");
         let count = p
             .spawn_fn_child(
-                Command::new("count").stdin(Stdio::Fd(r2)).stdout(Stdio::Piped),
+                Command::new("count")
+                    .stdin(Stdio::Fd(r2))
+                    .stdout(Stdio::Piped),
                 |c| async move {
                     let text = c.read_to_string(Fd::STDIN).await.expect("read");
                     let line = format!("{} {}\n", text.split_whitespace().count(), text);
@@ -116,7 +130,8 @@ fn end_of_file_comes_only_when_every_write_end_is_closed() {
         let mut buf = [0u8; 8];
         assert_eq!(p.read(r, &mut buf).await.expect("read"), 1);
         // A duplicate still holds the write end: a non-blocking read sees "no data yet".
-        p.fcntl(r, Fcntl::SetFl(OpenFlags::NONBLOCK)).expect("fcntl");
+        p.fcntl(r, Fcntl::SetFl(OpenFlags::NONBLOCK))
+            .expect("fcntl");
         assert_eq!(errno_of(p.read(r, &mut buf).await), Errno::EAGAIN);
         p.close(w2).expect("close");
         assert_eq!(p.read(r, &mut buf).await.expect("eof"), 0);
@@ -131,7 +146,11 @@ fn reader_sees_eof_before_the_forgotten_child_ends(cloexec: bool) -> bool {
     let seen_at = Rc::new(RefCell::new(None));
     let seen = seen_at.clone();
     run_main(&mut kernel, move |p| async move {
-        let flags = if cloexec { OpenFlags::CLOEXEC } else { OpenFlags::empty() };
+        let flags = if cloexec {
+            OpenFlags::CLOEXEC
+        } else {
+            OpenFlags::empty()
+        };
         let (r, w) = p.pipe2(flags).expect("pipe");
         p.spawn_fn(Command::new("forgotten"), |c| async move {
             c.sleep(1000).await;
@@ -208,14 +227,19 @@ fn records_of_at_most_pipe_buf_bytes_never_interleave() {
         const WRITERS: u8 = 6;
         const RECORDS: usize = 20;
         for id in 0..WRITERS {
-            p.spawn_fn(Command::new("writer").stdout(Stdio::Fd(w)), move |c| async move {
-                for n in 0..RECORDS {
-                    // Records of different sizes up to PIPE_BUF, all bytes = the writer's id.
-                    let len = 1000 + (n * 617 + usize::from(id) * 331) % 3097;
-                    c.write(Fd::STDOUT, &vec![b'a' + id; len]).await.expect("write");
-                    c.yield_now().await;
-                }
-            })
+            p.spawn_fn(
+                Command::new("writer").stdout(Stdio::Fd(w)),
+                move |c| async move {
+                    for n in 0..RECORDS {
+                        // Records of different sizes up to PIPE_BUF, all bytes = the writer's id.
+                        let len = 1000 + (n * 617 + usize::from(id) * 331) % 3097;
+                        c.write(Fd::STDOUT, &vec![b'a' + id; len])
+                            .await
+                            .expect("write");
+                        c.yield_now().await;
+                    }
+                },
+            )
             .expect("spawn");
         }
         p.close(w).expect("close");
@@ -240,10 +264,15 @@ fn records_of_at_most_pipe_buf_bytes_never_interleave() {
             i = j;
         }
         let total: usize = (0..WRITERS)
-            .flat_map(|id| (0..RECORDS).map(move |n| 1000 + (n * 617 + usize::from(id) * 331) % 3097))
+            .flat_map(|id| {
+                (0..RECORDS).map(move |n| 1000 + (n * 617 + usize::from(id) * 331) % 3097)
+            })
             .sum();
         assert_eq!(data.len(), total);
-        assert!(runs <= usize::from(WRITERS) * RECORDS, "a record was split: {runs} runs");
+        assert!(
+            runs <= usize::from(WRITERS) * RECORDS,
+            "a record was split: {runs} runs"
+        );
         p.close(r).expect("close");
         for _ in 0..WRITERS {
             p.wait().await.expect("wait");
@@ -274,7 +303,11 @@ fn descriptors_take_the_lowest_free_number_and_dup2_replaces() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
         let (r, w) = p.pipe().expect("pipe");
-        assert_eq!((r, w), (Fd(0), Fd(1)), "a process spawned by the host has no stdio");
+        assert_eq!(
+            (r, w),
+            (Fd(0), Fd(1)),
+            "a process spawned by the host has no stdio"
+        );
         let d = p.dup(w).expect("dup");
         assert_eq!(d, Fd(2));
         p.close(r).expect("close");
@@ -285,7 +318,8 @@ fn descriptors_take_the_lowest_free_number_and_dup2_replaces() {
         assert_eq!(errno_of(p.dup(Fd(5))), Errno::EBADF);
         assert_eq!(errno_of(p.close(Fd(5))), Errno::EBADF);
         assert_eq!(p.fcntl(Fd(9), Fcntl::GetFd).expect("getfd"), 0);
-        p.fcntl(Fd(9), Fcntl::SetFd(FdFlags::CLOEXEC)).expect("setfd");
+        p.fcntl(Fd(9), Fcntl::SetFd(FdFlags::CLOEXEC))
+            .expect("setfd");
         assert_eq!(p.fcntl(Fd(9), Fcntl::GetFd).expect("getfd"), 1);
         let high = p.fcntl(w, Fcntl::DupFd(Fd(20))).expect("dupfd");
         assert_eq!(high, 20);
@@ -302,7 +336,9 @@ fn a_process_ending_closes_its_descriptors_and_nothing_is_left() {
     let mut kernel = Kernel::new();
     let child = kernel
         .spawn_fn_child(
-            Command::new("holder").stdin(Stdio::Piped).stdout(Stdio::Piped),
+            Command::new("holder")
+                .stdin(Stdio::Piped)
+                .stdout(Stdio::Piped),
             |c| async move {
                 let (_r, _w) = c.pipe().expect("pipe");
                 c.dup(Fd::STDOUT).expect("dup");
@@ -340,7 +376,11 @@ fn poll_wakes_on_the_first_ready_descriptor_and_on_timeout() {
             vproc_kernel::PollFd::new(r1, PollEvents::POLLIN),
             vproc_kernel::PollFd::new(r2, PollEvents::POLLIN),
         ];
-        assert_eq!(p.poll(&mut fds, Some(10)).await.expect("poll"), 0, "timeout");
+        assert_eq!(
+            p.poll(&mut fds, Some(10)).await.expect("poll"),
+            0,
+            "timeout"
+        );
         assert!(p.now() >= start + 10);
         assert_eq!(p.poll(&mut fds, None).await.expect("poll"), 1);
         assert!(p.now() >= start + 30, "woken by the write at 30");
@@ -356,7 +396,9 @@ fn poll_wakes_on_the_first_ready_descriptor_and_on_timeout() {
         assert_eq!(fds[0].revents, PollEvents::POLLOUT | PollEvents::POLLERR);
         assert_eq!(fds[1].revents, PollEvents::POLLNVAL);
         // The writer exits: its end closes, and the reader sees POLLHUP.
-        p.waitpid(WaitFor::Any, WaitFlags::empty()).await.expect("wait");
+        p.waitpid(WaitFor::Any, WaitFlags::empty())
+            .await
+            .expect("wait");
         let mut buf = [0u8; 1];
         assert_eq!(p.read(r2, &mut buf).await.expect("read"), 1);
         let mut fds = [vproc_kernel::PollFd::new(r2, PollEvents::POLLIN)];

@@ -38,6 +38,9 @@ pub(crate) struct OpenFile {
     pub offset: Cell<u64>,
     /// The path it was opened by (or `pipe:[id]`), for `/proc/<pid>/fd`.
     pub path: Rc<str>,
+    /// The filesystem node it was opened from, when `fstat` should show that node rather
+    /// than the object (a FIFO).
+    pub inode: Cell<Option<Stat>>,
     /// Keeps the pipe counted while this end is open.
     _pipe: Option<Rc<PipeToken>>,
     census: Rc<Census>,
@@ -68,6 +71,7 @@ impl OpenFile {
             flags: Cell::new(flags & KEPT),
             offset: Cell::new(0),
             path: path.into(),
+            inode: Cell::new(None),
             _pipe: pipe.map(|id| census.pipe_token(id)),
             census: census.clone(),
         })

@@ -104,7 +104,10 @@ impl FdTable {
 
     /// Every entry, emptying the table (a process ending).
     pub(crate) fn take_all(&mut self) -> Vec<FdEntry> {
-        std::mem::take(&mut self.slots).into_iter().flatten().collect()
+        std::mem::take(&mut self.slots)
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// The table a spawned child starts with: every descriptor without close-on-exec.

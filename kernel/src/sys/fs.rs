@@ -15,7 +15,7 @@ impl Proc {
         let opened = self.syscall(|core, slot| core.open_path(slot, path, flags, mode))?;
         let file = match opened {
             Opened::Ready(file) => file,
-            Opened::Fifo { fifo, path } => {
+            Opened::Fifo { fifo, path, stat } => {
                 let nonblock = flags.contains(OpenFlags::NONBLOCK);
                 let object = if flags.contains(OpenFlags::RDWR) {
                     let (r, w) = fifo.open_read_write();
@@ -28,7 +28,9 @@ impl Proc {
                     FileObject::PipeRead(self.block_on(WaitOn::Open, open).await?)
                 };
                 let core = self.core.borrow();
-                OpenFile::new(&core.census, object, flags, path)
+                let file = OpenFile::new(&core.census, object, flags, path);
+                file.inode.set(Some(stat));
+                file
             }
         };
         let cloexec = flags.contains(OpenFlags::CLOEXEC);
@@ -94,10 +96,7 @@ impl Proc {
     pub fn readdir_fd(&self, fd: Fd) -> SysResult<Vec<DirEntry>> {
         let file = self.file(fd)?;
         match file.object {
-            FileObject::Directory(_) => self
-                .core
-                .borrow()
-                .readdir_at(&vfs::components(&file.path)),
+            FileObject::Directory(_) => self.core.borrow().readdir_at(&vfs::components(&file.path)),
             _ => Err(Error::new(
                 Errno::ENOTDIR,
                 format!("descriptor {fd} is not a directory"),

@@ -10,7 +10,10 @@ use crate::vfs::Device;
 use crate::{Error, Fd, OpenFlags, Proc, SysResult, WaitOn, Whence};
 
 fn not_for(fd: Fd, what: &str) -> Error {
-    Error::new(Errno::EBADF, format!("descriptor {fd} is not open for {what}"))
+    Error::new(
+        Errno::EBADF,
+        format!("descriptor {fd} is not open for {what}"),
+    )
 }
 
 fn is_dir(file: &OpenFile) -> Error {

@@ -6,8 +6,8 @@
 
 use vproc_ipc::Errno;
 
-use super::{DirEntry, FileSystem, FileType, Node, Stat};
 use super::fs::Device;
+use super::{DirEntry, FileSystem, FileType, Node, Stat};
 use crate::{Error, OpenFlags, SysResult};
 
 const ENTRIES: [(&str, Entry); 6] = [

@@ -267,6 +267,7 @@ impl HostFs {
         }
     }
 
+    #[cfg(test)]
     /// How many host FIFOs have an in-kernel FIFO now.
     pub(crate) fn fifo_count(&self) -> usize {
         self.fifos.borrow().len()

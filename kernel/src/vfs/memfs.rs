@@ -679,12 +679,14 @@ impl MemFs {
         MemFs { dev, shared }
     }
 
+    #[cfg(test)]
     /// How many inodes are alive: named ones, plus unlinked files still open. 1 for an
     /// empty filesystem (the root).
     pub(crate) fn inode_count(&self) -> usize {
         self.shared.table.borrow().nodes.len()
     }
 
+    #[cfg(test)]
     /// Bytes of regular files held now (unlinked files still open included).
     pub(crate) fn bytes_used(&self) -> u64 {
         self.shared.used.get()

@@ -7,23 +7,22 @@
 //! virtual tree (at most [`SYMLOOP_MAX`] of them), so that no backend ever follows a link
 //! itself: a host mount cannot be left through `..` or a link.
 
+mod calls;
 mod devfs;
 mod fs;
 mod hostfs;
 mod memfs;
 mod namei;
-mod calls;
 mod procfs;
 
 use std::rc::Rc;
 
+pub(crate) use calls::Opened;
 pub(crate) use fs::{Device, FileSystem, Node, RegularFile};
 pub use fs::{DirEntry, FileType, Stat};
 pub(crate) use hostfs::HostFs;
 pub(crate) use memfs::MemFs;
-pub(crate) use calls::Opened;
 pub(crate) use namei::Walked;
-
 
 /// The most symbolic links one path resolution follows (Linux's limit).
 pub const SYMLOOP_MAX: usize = 40;

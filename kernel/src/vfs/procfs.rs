@@ -95,7 +95,11 @@ pub(crate) fn lstat(core: &Core, caller: u32, rel: &str, dev: u64) -> SysResult<
         Place::Root | Place::Dir(_) | Place::FdDir(_) => (FileType::Directory, 0o555, 0),
         Place::SelfLink | Place::Cwd(_) | Place::FdLink(..) => {
             let size = readlink(core, caller, rel)?.len() as u64;
-            let mode = if matches!(place, Place::FdLink(..)) { 0o700 } else { 0o777 };
+            let mode = if matches!(place, Place::FdLink(..)) {
+                0o700
+            } else {
+                0o777
+            };
             (FileType::Symlink, mode, size)
         }
         Place::Mounts | Place::File(..) => (FileType::Regular, 0o444, 0),
@@ -143,13 +147,10 @@ pub(crate) fn readdir(core: &Core, rel: &str) -> SysResult<Vec<DirEntry>> {
             ];
             let mut pids: Vec<u32> = core.table.iter().map(|(_, p)| p.pid.0).collect();
             pids.sort_unstable();
-            list.extend(pids.iter().map(|pid| {
-                entry(
-                    pid.to_string(),
-                    FileType::Directory,
-                    u64::from(*pid) << 16,
-                )
-            }));
+            list.extend(
+                pids.iter()
+                    .map(|pid| entry(pid.to_string(), FileType::Directory, u64::from(*pid) << 16)),
+            );
             list.sort_by(|a, b| a.name.cmp(&b.name));
             Ok(list)
         }
@@ -168,7 +169,13 @@ pub(crate) fn readdir(core: &Core, rel: &str) -> SysResult<Vec<DirEntry>> {
                 .get(slot)
                 .fds
                 .iter()
-                .map(|(fd, _)| entry(fd.to_string(), FileType::Symlink, base + 7 + u64::from(fd.0)))
+                .map(|(fd, _)| {
+                    entry(
+                        fd.to_string(),
+                        FileType::Symlink,
+                        base + 7 + u64::from(fd.0),
+                    )
+                })
                 .collect())
         }
         _ => Err(Error::new(
