@@ -1,10 +1,13 @@
 //! The tour's scenes, in the order they play.
 
 mod deadlock;
+mod fifo;
 mod handle;
 mod panic;
+mod pipeline;
 mod policies;
 mod priorities;
+mod procfs;
 mod table;
 mod tree;
 mod zombie;
@@ -19,7 +22,7 @@ type Scene = (&'static str, fn() -> SceneResult);
 pub fn tour() -> SceneResult {
     println!("vproc: virtual processes in one program, on a cooperative priority scheduler.");
     println!("Each scene runs on a kernel of its own, with a virtual clock counted in ticks.");
-    let scenes: [Scene; 8] = [
+    let scenes: [Scene; 11] = [
         ("A process tree", tree::play),
         ("Priorities, and aging", priorities::play),
         ("One workload, nine policies", policies::play),
@@ -27,6 +30,9 @@ pub fn tour() -> SceneResult {
         ("A panic, contained", panic::play),
         ("A deadlock, reported", deadlock::play),
         ("Another thread drives the kernel", handle::play),
+        ("A pipeline, and its throughput", pipeline::play),
+        ("A FIFO rendezvous", fifo::play),
+        ("cat /proc/<pid>/status", procfs::play),
         ("The process table", table::play),
     ];
     for (number, (title, play)) in scenes.into_iter().enumerate() {
