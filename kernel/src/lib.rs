@@ -26,12 +26,33 @@
 //! # Ok::<(), vproc_kernel::Error>(())
 //! ```
 //!
+//! Descriptors, pipes and files work as on Unix; a child's standard streams are chosen
+//! per stream with [`Stdio`]:
+//!
+//! ```
+//! use vproc_kernel::{Command, Fd, Kernel, OpenFlags, Stdio};
+//!
+//! let mut kernel = Kernel::new();
+//! let child = kernel.spawn_fn_child(Command::new("sh").stdout(Stdio::Piped), |p| async move {
+//!     let log = p.open("/tmp/log", OpenFlags::RDWR | OpenFlags::CREAT, 0o644).await?;
+//!     p.write(log, b"kept in /tmp").await?;
+//!     p.write(Fd::STDOUT, b"hello\n").await?;
+//!     p.close(log)
+//! })?;
+//! kernel.run()?;
+//! let out = child.stdout.expect("piped").try_read(64)?;
+//! assert_eq!(&out[..], b"hello\n");
+//! assert_eq!(kernel.live_objects().descriptors, 0, "closed when the process ended");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! What exists: spawning by closure or registered name through [`Command`]; pids as on
 //! Unix, with init (pid 1) adopting and reaping orphans; `wait`/`waitpid`, zombies and
 //! reaping; sleep, yield and simulated CPU bursts on a virtual or real-time clock; nice
 //! values; a checked state machine whose transitions are published as [`Event`]s;
-//! contained panics; deadlock reports; signals with their default actions; and a
-//! [`KernelHandle`] for other threads.
+//! contained panics; deadlock reports; signals with their default actions; descriptor
+//! tables, pipes, FIFOs, `poll`, and a filesystem of mounts (in-memory, host directories,
+//! /dev, /proc); and a [`KernelHandle`] for other threads.
 
 #![warn(missing_docs)]
 
