@@ -61,6 +61,8 @@ fn offsets_append_truncate_and_exclusive_create() {
         assert_eq!(p.stat("/tmp/f").expect("stat").size, 13);
         p.close(fd).expect("close");
 
+        let both = OpenFlags::WRONLY | OpenFlags::RDWR;
+        assert_eq!(errno_of(p.open("/tmp/f", both, 0).await), Errno::EINVAL);
         let excl = OpenFlags::WRONLY | OpenFlags::CREAT | OpenFlags::EXCL;
         assert_eq!(errno_of(p.open("/tmp/f", excl, 0o600).await), Errno::EEXIST);
 

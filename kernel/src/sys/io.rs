@@ -60,7 +60,7 @@ impl Proc {
         let file = self.readable(fd)?;
         match &file.object {
             FileObject::PipeRead(_) | FileObject::PipeBoth(..) | FileObject::Text(_) => {
-                let data = Box::pin(self.read_open(fd, &file, buf.len())).await?;
+                let data = self.read_open(fd, &file, buf.len()).await?;
                 buf[..data.len()].copy_from_slice(&data);
                 Ok(data.len())
             }
@@ -72,7 +72,7 @@ impl Proc {
     pub async fn read_to_string(&self, fd: Fd) -> SysResult<String> {
         let mut all = Vec::new();
         loop {
-            let data = Box::pin(self.read_bytes(fd, 65536)).await?;
+            let data = self.read_bytes(fd, 65536).await?;
             if data.is_empty() {
                 return Ok(String::from_utf8_lossy(&all).into_owned());
             }
@@ -110,7 +110,7 @@ impl Proc {
         let file = self.writable(fd)?;
         match &file.object {
             FileObject::PipeWrite(_) | FileObject::PipeBoth(..) => {
-                Box::pin(self.write_open(&file, Bytes::copy_from_slice(data))).await
+                self.write_open(&file, Bytes::copy_from_slice(data)).await
             }
             _ => write_now(&file, data),
         }

@@ -52,6 +52,12 @@ impl Core {
         flags: OpenFlags,
         mode: u32,
     ) -> SysResult<Opened> {
+        if flags.contains(OpenFlags::WRONLY | OpenFlags::RDWR) {
+            return Err(Error::new(
+                Errno::EINVAL,
+                format!("{path}: O_WRONLY and O_RDWR together are not an access mode"),
+            ));
+        }
         let follow = !flags.contains(OpenFlags::NOFOLLOW);
         let (abs, node) = match self.walk(caller, path, follow)? {
             Walked::Found {
