@@ -12,8 +12,11 @@ mod devfs;
 mod fs;
 mod hostfs;
 mod memfs;
+mod name;
 mod namei;
 mod procfs;
+#[cfg(test)]
+mod testing;
 
 use std::rc::Rc;
 
