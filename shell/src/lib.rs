@@ -3,7 +3,8 @@
 //! Here so far: [`parse`], which reads a command line as sh does (pipelines, `;`, `&&`,
 //! `||`, redirections, quotes, `$` parameters), and [`split_words`], which cuts a line
 //! into words only, with [`quote`], its inverse. Both rest on one scanner, so they quote
-//! alike.
+//! alike. The virtual [`coreutils`] (`ls`, `cat`, `grep`, `wc`, `head`, …) are programs to
+//! register on a kernel.
 //!
 //! ```
 //! use vproc_shell::{quote, split_words};
@@ -17,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod coreutils;
 mod error;
 mod lex;
 mod parse;
@@ -28,3 +30,8 @@ pub use parse::{
     AndOr, Connector, Pipeline, Redirect, RedirectKind, Script, SimpleCommand, parse,
 };
 pub use words::{quote, split_words};
+
+use std::time::Duration;
+
+/// The length of a tick the shell assumes: `sleep 1` sleeps `1 s / TICK` ticks.
+pub const TICK: Duration = Duration::from_millis(1);
