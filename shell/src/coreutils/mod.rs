@@ -18,6 +18,8 @@ mod wc;
 
 use vproc_kernel::Kernel;
 
+pub(crate) use misc::echo_text;
+
 /// The names of the utilities [`register`] installs.
 pub const UTILITIES: &[&str] = &[
     "cat", "echo", "false", "grep", "head", "ls", "mkdir", "mkfifo", "mv", "ps", "rm", "rmdir",
