@@ -85,10 +85,12 @@ enum Launched {
 /// Runs a pipeline and gives the status of its last command.
 async fn run_pipeline(p: &Proc, pipeline: &Pipeline, state: &mut State) -> i32 {
     let commands = &pipeline.commands;
-    if let [command] = commands.as_slice()
-        && let Some(status) = run_in_place(p, command, state).await
+    // Words expand when their pipeline runs: `cd /tmp; echo $PWD` sees the new directory.
+    let mut first = Some(expand_command(p, &commands[0], state));
+    if let ([command], Some(words)) = (commands.as_slice(), &first)
+        && words.argv.first().is_none_or(|name| is_builtin(name))
     {
-        return status;
+        return run_in_place(p, command, words, state).await;
     }
     let last = commands.len() - 1;
     let mut launched = Vec::with_capacity(commands.len());
@@ -106,7 +108,11 @@ async fn run_pipeline(p: &Proc, pipeline: &Pipeline, state: &mut State) -> i32 {
         } else {
             (None, None)
         };
-        launched.push(launch(p, command, [stdin, stdout, None], state).await);
+        let words = match first.take() {
+            Some(words) => words,
+            None => expand_command(p, command, state),
+        };
+        launched.push(launch(p, command, words, [stdin, stdout, None], state).await);
         // The children hold their own copies now.
         for fd in [stdin, stdout].into_iter().flatten() {
             let _ = p.close(fd);
@@ -131,22 +137,16 @@ async fn run_pipeline(p: &Proc, pipeline: &Pipeline, state: &mut State) -> i32 {
     status
 }
 
-/// Runs a command alone on its pipeline in the shell itself when it is a builtin or has
-/// no command word (assignments, redirections); `None` when it needs a process.
-async fn run_in_place(p: &Proc, command: &SimpleCommand, state: &mut State) -> Option<i32> {
-    let (assignments, argv) = expand_command(p, command, state);
-    if let Some(name) = argv.first()
-        && !is_builtin(name)
-    {
-        return None;
-    }
+/// Runs a command alone on its pipeline in the shell itself: a builtin, or a command
+/// with no command word (assignments, which stay; redirections, which only open).
+async fn run_in_place(p: &Proc, command: &SimpleCommand, words: &Words, state: &mut State) -> i32 {
     let streams = match Streams::open(p, [None; 3], command, state).await {
         Ok(streams) => streams,
-        Err(status) => return Some(status),
+        Err(status) => return status,
     };
-    let status = if argv.is_empty() {
-        for (name, value) in assignments {
-            state.set(&name, value, false);
+    let status = if words.argv.is_empty() {
+        for (name, value) in &words.assignments {
+            state.set(name, value.clone(), false);
         }
         0
     } else {
@@ -154,10 +154,10 @@ async fn run_in_place(p: &Proc, command: &SimpleCommand, state: &mut State) -> O
             stdout: streams.fd(1),
             stderr: streams.fd(2),
         };
-        builtins::run(p, state, &argv, io).await
+        builtins::run(p, state, &words.argv, io).await
     };
     streams.close(p);
-    Some(status)
+    status
 }
 
 /// Starts one command of a pipeline, its standard streams from `base` (`None`: the
@@ -165,10 +165,11 @@ async fn run_in_place(p: &Proc, command: &SimpleCommand, state: &mut State) -> O
 async fn launch(
     p: &Proc,
     command: &SimpleCommand,
+    words: Words,
     base: [Option<Fd>; 3],
     state: &State,
 ) -> Launched {
-    let (assignments, argv) = expand_command(p, command, state);
+    let Words { assignments, argv } = words;
     let streams = match Streams::open(p, base, command, state).await {
         Ok(streams) => streams,
         Err(status) => return Launched::Done(status),
@@ -213,12 +214,16 @@ async fn launch(
     launched
 }
 
-/// Expands a command's words: its leading `NAME=value` assignments and its arguments.
-fn expand_command(
-    p: &Proc,
-    command: &SimpleCommand,
-    state: &State,
-) -> (Vec<(String, String)>, Vec<String>) {
+/// A command's words once expanded.
+struct Words {
+    /// Its leading `NAME=value` words.
+    assignments: Vec<(String, String)>,
+    /// The command name and its arguments (none: only assignments and redirections).
+    argv: Vec<String>,
+}
+
+/// Expands a command's words.
+fn expand_command(p: &Proc, command: &SimpleCommand, state: &State) -> Words {
     let pid = p.pid();
     let lookup = |name: &str| match name {
         "$" => Some(pid.to_string()),
@@ -235,7 +240,7 @@ fn expand_command(
         }
         argv.extend(expand(word, &lookup));
     }
-    (assignments, argv)
+    Words { assignments, argv }
 }
 
 /// `NAME=value` (the name unquoted): the name, and the value as a word of its own.
