@@ -1,10 +1,12 @@
 //! `process-demo`: a narrated tour of vproc.
 //!
 //! With no arguments it runs the tour: one scene per capability, each on its own kernel,
-//! ending with the process table.
+//! ending with the process table. `process-demo shell` is an interactive shell on a
+//! kernel with the host's files; `process-demo sim` is the scheduling simulator.
 
 mod narrate;
 mod scenes;
+mod shell;
 mod sim;
 mod timeline;
 
@@ -26,6 +28,8 @@ enum Mode {
     Tour,
     /// The scheduling simulator: a workload of jobs as processes under a policy.
     Sim(Box<sim::SimArgs>),
+    /// An interactive shell: the host's files under /, every command a virtual process.
+    Shell,
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Mode::Tour) {
         Mode::Tour => scenes::tour(),
         Mode::Sim(args) => return sim::run(&args),
+        Mode::Shell => return shell::run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,7 +21,10 @@ fn the_tour_plays_every_scene() {
         "5. A panic, contained",
         "6. A deadlock, reported",
         "7. Another thread drives the kernel",
-        "8. The process table",
+        "8. A pipeline, and its throughput",
+        "9. A FIFO rendezvous",
+        "10. cat /proc/<pid>/status",
+        "11. The process table",
     ] {
         assert!(
             text.contains(scene),

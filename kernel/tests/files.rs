@@ -479,3 +479,34 @@ fn a_host_mount_passes_files_through_and_cannot_be_left() {
     );
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[test]
+fn a_host_mount_on_the_root_hides_the_memory_root_but_not_dev_and_proc() {
+    let base = host_dir("root");
+    std::fs::write(base.join("inside/host.txt"), "host").expect("host file");
+    let mut kernel = Kernel::new();
+    kernel
+        .mount_host("/", base.join("inside"))
+        .expect("mount on /");
+    run_main(&mut kernel, |p| async move {
+        let names: Vec<String> = p
+            .readdir("/")
+            .expect("readdir")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, ["host.txt"], "the latest mount on / serves it");
+        assert_eq!(
+            errno_of(p.stat("/tmp")),
+            Errno::ENOENT,
+            "memfs's /tmp is hidden"
+        );
+        let null = p
+            .open("/dev/null", OpenFlags::WRONLY, 0)
+            .await
+            .expect("/dev stays");
+        p.close(null).expect("close");
+        assert!(p.stat("/proc/self").is_ok(), "/proc stays");
+    });
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -1,76 +1,29 @@
 //! Splitting a command line into words, as a POSIX shell does before expansion.
 
 use crate::ShellError;
+use crate::lex::{Mode, Token, tokenize};
 
 /// Cuts `line` into words.
 ///
 /// As in sh(1): blanks separate words; `'…'` keeps everything literally; `"…"` keeps
 /// everything but `\` before `"`, `\`, `$`, `` ` `` or a newline; outside quotes `\`
 /// keeps the next character (and `\` newline joins lines); `#` at the start of a word
-/// begins a comment. Quotes inside a word join it (`a"b c"d` is one word, `ab cd`).
-/// An unterminated quote is a syntax error (EINVAL).
+/// begins a comment that runs to the end of the line. Quotes inside a word join it
+/// (`a"b c"d` is one word, `ab cd`). An unterminated quote is a syntax error (EINVAL).
+/// Nothing else is special here: `|`, `;`, `>` and `$` are word characters (the shell's
+/// parser is what treats them as operators and parameters).
 pub fn split_words(line: &str) -> Result<Vec<String>, ShellError> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    // Whether a word has started: `''` is an empty word, not nothing.
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '#' if !in_word => break,
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err(ShellError::syntax("unterminated ' quote")),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some('\n') => {}
-                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c);
-                            }
-                            None => return Err(ShellError::syntax("unterminated \" quote")),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(ShellError::syntax("unterminated \" quote")),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some('\n') => {}
-                Some(c) => {
-                    in_word = true;
-                    word.push(c);
-                }
-                None => return Err(ShellError::syntax("a line cannot end with \\")),
-            },
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    Ok(words)
+    let mode = Mode {
+        operators: false,
+        parameters: false,
+    };
+    Ok(tokenize(line, mode)?
+        .into_iter()
+        .filter_map(|token| match token {
+            Token::Word(word) => word.literal(),
+            Token::Op(_) => None,
+        })
+        .collect())
 }
 
 /// Quotes `word` so that [`split_words`] gives it back as one word: as is when it holds
@@ -101,6 +54,8 @@ mod tests {
         assert_eq!(split_words("a\\\nb").unwrap(), ["ab"]);
         assert_eq!(split_words("echo a#b # c").unwrap(), ["echo", "a#b"]);
         assert!(split_words("# only a comment").unwrap().is_empty());
+        assert_eq!(split_words("a # note\nb").unwrap(), ["a", "b"]);
+        assert_eq!(split_words("a|b>c $d").unwrap(), ["a|b>c", "$d"]);
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub fn play() -> SceneResult {
     say("");
     say(&format!(
         "A producer writes {} MiB in 64 KiB writes; a consumer reads it all. The writer",
-        CHUNK * CHUNKS >> 20
+        (CHUNK * CHUNKS) >> 20
     ));
     say("hands over `Bytes`, which the pipe passes on without copying:");
     for (label, zero_copy) in [("Bytes, no copy", true), ("copied in and out", false)] {

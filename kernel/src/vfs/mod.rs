@@ -99,12 +99,14 @@ impl Vfs {
         self.mounts.push(Mount { at, backend, dev });
     }
 
-    /// The mount serving the absolute path `abs`, and the path inside it.
+    /// The mount serving the absolute path `abs`, and the path inside it: the deepest
+    /// mount point above it, and of several mounts there the latest (which hides the
+    /// others, as on Linux).
     pub(crate) fn locate(&self, abs: &[String]) -> (&Mount, String) {
+        // `max_by_key` keeps the last of equal keys: in mount order, the latest.
         let mount = self
             .mounts
             .iter()
-            .rev()
             .filter(|m| abs.starts_with(&m.at))
             .max_by_key(|m| m.at.len())
             .expect("the root mount serves every path");
