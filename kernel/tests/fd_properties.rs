@@ -52,11 +52,6 @@ const HOLD: Tick = 1_000_000_000;
 const PIPE_BUF: usize = 4096;
 /// A new pipe's capacity.
 const PIPE_CAPACITY: usize = 65536;
-/// Whether the kernel behaves as Linux in three corner cases where it does not yet (see
-/// the `#[ignore]`d tests at the end): `dup3(fd, fd)` of a closed `fd` (EINVAL),
-/// `lseek` on `/dev/null` (always 0), and an empty write with `O_APPEND` (the offset
-/// stays). The model predicts Linux's outcome; while this is false, it skips those calls.
-const KERNEL_MATCHES_LINUX_CORNERS: bool = false;
 /// The flags an open file description keeps (and `F_GETFL` reports).
 const KEPT: OpenFlags = OpenFlags::WRONLY
     .union(OpenFlags::RDWR)
@@ -995,9 +990,6 @@ impl Model {
         let cloexec = flags.map(|f| f.contains(OpenFlags::CLOEXEC));
         let expect = match self.entry(key, old) {
             _ if flags.is_some_and(|f| !OpenFlags::CLOEXEC.contains(f)) => Err(Errno::EINVAL),
-            None if old == new && flags.is_some() && !KERNEL_MATCHES_LINUX_CORNERS => {
-                return Call::Skip("dup3 of a closed descriptor onto itself");
-            }
             _ if old == new && flags.is_some() => Err(Errno::EINVAL),
             None => Err(EBADF),
             Some(_) if old == new => Ok(new),
@@ -1244,9 +1236,6 @@ impl Model {
                         Node::File(bytes) => Some(bytes.len() as u64),
                         Node::Fifo(_) => unreachable!("a file description on a FIFO node"),
                     },
-                    Object::Null if !KERNEL_MATCHES_LINUX_CORNERS => {
-                        return Call::Skip("lseek on /dev/null");
-                    }
                     // Linux's /dev/null stays at 0 whatever is asked.
                     Object::Null => {
                         return Call::Lseek {
@@ -1379,9 +1368,6 @@ impl Model {
                 };
                 pipe.buf.extend(&data[..n]);
                 call(Ok(n))
-            }
-            Object::File(_) if len == 0 && append && !KERNEL_MATCHES_LINUX_CORNERS => {
-                Call::Skip("an empty write with O_APPEND")
             }
             // Linux: an empty write changes nothing, the offset included.
             Object::File(_) if len == 0 => call(Ok(0)),
@@ -2395,12 +2381,10 @@ fn a_pipeline_through_a_child_waits_for_room_and_for_end_of_file() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Where the kernel differs from Linux (found by the model; see
-// KERNEL_MATCHES_LINUX_CORNERS)
+// Corners where the kernel once differed from Linux (found by the model)
 // ---------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "kernel bug: dup3(fd, fd) of a closed fd gives EBADF; Linux checks old == new first (EINVAL)"]
 fn dup3_onto_itself_is_einval_even_when_the_descriptor_is_closed() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
@@ -2412,7 +2396,6 @@ fn dup3_onto_itself_is_einval_even_when_the_descriptor_is_closed() {
 }
 
 #[test]
-#[ignore = "kernel bug: lseek on /dev/null moves an offset and fails with EINVAL; Linux always returns 0"]
 fn lseek_on_dev_null_always_gives_0() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
@@ -2425,7 +2408,6 @@ fn lseek_on_dev_null_always_gives_0() {
 }
 
 #[test]
-#[ignore = "kernel bug: an empty write with O_APPEND moves the offset to the end; Linux leaves it"]
 fn an_empty_append_write_leaves_the_offset() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {

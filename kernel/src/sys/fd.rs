@@ -82,17 +82,17 @@ impl Proc {
 
     fn dup_to(&self, old: Fd, new: Fd, cloexec: bool, same_ok: bool) -> SysResult<Fd> {
         let replaced = self.syscall(|core, slot| {
+            if old == new && !same_ok {
+                // Linux checks this before whether `old` is open.
+                return Err(Error::new(
+                    Errno::EINVAL,
+                    format!("dup3 of descriptor {old} onto itself"),
+                ));
+            }
             let fds = &mut core.table.get_mut(slot).fds;
             let file = fds.get(old)?.file.clone();
             if old == new {
-                return if same_ok {
-                    Ok(None)
-                } else {
-                    Err(Error::new(
-                        Errno::EINVAL,
-                        format!("dup3 of descriptor {old} onto itself"),
-                    ))
-                };
+                return Ok(None);
             }
             fds.replace(new, file, cloexec)
         })?;

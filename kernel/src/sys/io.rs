@@ -129,7 +129,9 @@ impl Proc {
             }
             FileObject::File(f) => f.stat()?.size,
             FileObject::Text(text) => text.len() as u64,
-            FileObject::Directory(_) | FileObject::Device(_) => 0,
+            // A device has no offset: Linux's /dev/null and /dev/zero always give 0.
+            FileObject::Device(_) => return Ok(0),
+            FileObject::Directory(_) => 0,
         };
         let base = match whence {
             Whence::Set => 0,
@@ -189,6 +191,8 @@ fn read_now(fd: Fd, file: &OpenFile, buf: &mut [u8]) -> SysResult<usize> {
 /// Writes what never blocks: regular files (at the end with `APPEND`), devices.
 fn write_now(file: &OpenFile, data: &[u8]) -> SysResult<usize> {
     match &file.object {
+        // An empty write changes nothing, not even the offset under APPEND.
+        FileObject::File(_) if data.is_empty() => Ok(0),
         FileObject::File(f) => {
             let offset = if file.flags.get().contains(OpenFlags::APPEND) {
                 f.stat()?.size
