@@ -31,6 +31,10 @@ pub struct Command {
     pub(crate) tickets: Option<u32>,
     /// Standard input, output and error.
     pub(crate) stdio: [Stdio; 3],
+    /// The process group to start in (`Pid(0)`: a new one, led by the child).
+    pub(crate) pgroup: Option<crate::Pid>,
+    /// Start a new session.
+    pub(crate) setsid: bool,
 }
 
 impl Command {
@@ -47,6 +51,8 @@ impl Command {
             length: None,
             tickets: None,
             stdio: [Stdio::Inherit; 3],
+            pgroup: None,
+            setsid: false,
         }
     }
 
@@ -65,6 +71,21 @@ impl Command {
     /// Sets the child's standard error (descriptor 2); inherited by default.
     pub fn stderr(mut self, stdio: Stdio) -> Self {
         self.stdio[2] = stdio;
+        self
+    }
+
+    /// Starts the child in process group `pgid` of the parent's session, or with
+    /// `Pid(0)` in a new group it leads (posix_spawn's `POSIX_SPAWN_SETPGROUP`). The
+    /// spawn fails with EPERM if no such group is in the session.
+    pub fn process_group(mut self, pgid: crate::Pid) -> Self {
+        self.pgroup = Some(pgid);
+        self
+    }
+
+    /// Starts the child as the leader of a new session and group, without a
+    /// controlling terminal (`POSIX_SPAWN_SETSID`).
+    pub fn new_session(mut self) -> Self {
+        self.setsid = true;
         self
     }
 

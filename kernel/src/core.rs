@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crossbeam_channel::Sender;
-use vproc_ipc::{DefaultAction, Errno, PipeReader, PipeWriter, Signal};
+use vproc_ipc::{Errno, PipeReader, PipeWriter, Signal};
 use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskParams, Tick};
 
 use crate::arrival::{ArrivalFailure, Arrivals};
@@ -14,6 +14,7 @@ use crate::event::{Event, EventKind, EventLog};
 use crate::fd::{Census, FdEntry, FdTable, FileObject, OpenFile};
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
+use crate::signal::{ChildReport, Disposition, SaFlags, SigActions};
 use crate::table::ProcessTable;
 use crate::timers::Timers;
 use crate::vfs::{Device, Vfs};
@@ -75,6 +76,11 @@ pub(crate) struct Core {
     pub vfs: Vfs,
     /// Counts of open files and pipes.
     pub census: Rc<Census>,
+    /// The default dispositions, shared by every process that keeps them.
+    pub default_actions: Rc<SigActions>,
+    /// Armed alarms, by tick.
+    pub alarms: Timers,
+    pub alarm_seq: u64,
 }
 
 /// The parent's ends of a child's piped standard streams, by stream number.
@@ -119,6 +125,9 @@ impl Core {
             rng: SplitMix64::new(seed),
             vfs: Vfs::in_memory(),
             census: Rc::new(Census::default()),
+            default_actions: Rc::new(SigActions::default()),
+            alarms: Timers::default(),
+            alarm_seq: 0,
         };
         let pid = core
             .table
@@ -137,6 +146,9 @@ impl Core {
             env,
             cwd,
         );
+        let init = core.table.get_mut(slot);
+        init.sig.actions = core.default_actions.clone();
+        (init.pgid, init.sid) = (pid, pid);
         core.publish(pid, EventKind::Spawned { parent: Pid(0) });
         core
     }
@@ -273,6 +285,20 @@ impl Core {
             Some(dir) => Rc::from(self.directory(parent, dir)?),
         };
         let (fds, ends) = self.child_fds(parent, command)?;
+        let (sig, pgid, sid) = {
+            let p = self.table.get(parent);
+            (p.sig.for_child(&self.default_actions), p.pgid, p.sid)
+        };
+        if let Some(group) = command.pgroup
+            && group != Pid(0)
+            && !command.setsid
+            && !self.group_in_session(group, sid)
+        {
+            return Err(Error::new(
+                Errno::EPERM,
+                format!("no process group {group} in the session to start the child in"),
+            ));
+        }
         let (env, nice, umask) = {
             let p = self.table.get(parent);
             let nice = match command.nice {
@@ -326,6 +352,16 @@ impl Core {
         process.host_child = parent == INIT;
         process.umask = umask;
         process.fds = fds;
+        process.sig = sig;
+        (process.pgid, process.sid) = if command.setsid {
+            (pid, pid)
+        } else {
+            match command.pgroup {
+                Some(Pid(0)) => (pid, sid),
+                Some(group) => (group, sid),
+                None => (pgid, sid),
+            }
+        };
         let generation = self.table.get(slot).generation;
         let program = match make(pid, slot, generation) {
             Ok(program) => program,
@@ -430,16 +466,22 @@ impl Core {
         }
         if parent == INIT {
             self.reap(slot, INIT);
+            return Ok(());
+        }
+        let _ = pid;
+        let wakes = self.waits_for(parent, slot);
+        // With SIGCHLD ignored (or SA_NOCLDWAIT) children leave no zombie, as POSIX says.
+        let action = self.table.get(parent).sig.actions.get(Signal::SIGCHLD);
+        let auto_reap = matches!(action.disposition, Disposition::Ignore)
+            || action.flags.contains(SaFlags::NOCLDWAIT);
+        if auto_reap {
+            self.reap(slot, parent);
         } else {
             self.table.move_to_zombies(slot);
-            let wakes = match self.table.get(parent).state {
-                ProcState::Waiting(WaitOn::Child(WaitFor::Any)) => true,
-                ProcState::Waiting(WaitOn::Child(WaitFor::Pid(p))) => p == pid,
-                _ => false,
-            };
-            if wakes {
-                self.make_ready(parent, Requeue::Woken)?;
-            }
+        }
+        self.send_signal(parent, Signal::SIGCHLD)?;
+        if wakes && self.table.get(parent).state != ProcState::Ready {
+            self.make_ready(parent, Requeue::Woken)?;
         }
         Ok(())
     }
@@ -542,6 +584,7 @@ impl Core {
         &mut self,
         parent: u32,
         target: WaitFor,
+        flags: crate::WaitFlags,
     ) -> SysResult<Option<(Pid, ExitStatus)>> {
         let child = match target {
             WaitFor::Any => {
@@ -562,10 +605,36 @@ impl Core {
             },
         };
         if self.table.get(child).is_zombie() {
-            Ok(Some(self.reap(child, parent)))
-        } else {
-            Ok(None)
+            return Ok(Some(self.reap(child, parent)));
         }
+        let wanted = |report: ChildReport| match report {
+            ChildReport::Stopped(_) => flags.contains(crate::WaitFlags::UNTRACED),
+            ChildReport::Continued => flags.contains(crate::WaitFlags::CONTINUED),
+        };
+        if !flags.intersects(crate::WaitFlags::UNTRACED | crate::WaitFlags::CONTINUED) {
+            return Ok(None);
+        }
+        // A stop or continue not yet reported: the target, or the first such child.
+        let mut next = match target {
+            WaitFor::Pid(_) => child,
+            WaitFor::Any => self.table.get(parent).first_child,
+        };
+        while next != NIL {
+            let p = self.table.get_mut(next);
+            if let Some(report) = p.sig.report.filter(|&r| wanted(r)) {
+                p.sig.report = None;
+                let status = match report {
+                    ChildReport::Stopped(signal) => ExitStatus::Stopped(signal),
+                    ChildReport::Continued => ExitStatus::Continued,
+                };
+                return Ok(Some((p.pid, status)));
+            }
+            if matches!(target, WaitFor::Pid(_)) {
+                break;
+            }
+            next = p.next_sibling;
+        }
+        Ok(None)
     }
 
     /// Arms the timer that wakes a sleeping process at `until` (once: a sleeper polled
@@ -603,6 +672,20 @@ impl Core {
     /// The tick of the next timer that wakes a process, dropping those that wake none.
     #[inline]
     pub(crate) fn next_wakeup(&mut self) -> Option<Tick> {
+        if self.alarms.is_empty() {
+            return self.next_timer();
+        }
+        let alarm = self.next_alarm();
+        let timer = self.next_timer();
+        match (alarm, timer) {
+            (Some(a), Some(t)) => Some(a.min(t)),
+            (a, t) => a.or(t),
+        }
+    }
+
+    /// The tick of the next timer that wakes a process, dropping those that wake none.
+    #[inline]
+    fn next_timer(&mut self) -> Option<Tick> {
         while let Some((until, seq, slot)) = self.timers.peek() {
             if self.timer_is_armed(seq, slot) && on_timer(self.table.get(slot).state) {
                 return Some(until);
@@ -640,6 +723,9 @@ impl Core {
             self.admit_arrivals()?;
         }
         self.fire_timers()?;
+        if !self.alarms.is_empty() {
+            self.fire_alarms()?;
+        }
         Ok(acted)
     }
 
@@ -748,51 +834,6 @@ impl Core {
             ProcState::Waiting(_) => self.make_ready(id.slot, Requeue::Woken),
             _ => Ok(()),
         }
-    }
-
-    /// Delivers a signal with its default action. A signal that terminates is returned
-    /// as (slot, status) for the caller to end the process with, outside any borrow.
-    pub(crate) fn signal(
-        &mut self,
-        pid: Pid,
-        signal: Signal,
-    ) -> Result<Option<(u32, ExitStatus)>, Error> {
-        let slot = self
-            .table
-            .slot_of(pid)
-            .ok_or_else(|| Error::new(Errno::ESRCH, format!("no process with pid {pid}")))?;
-        // Init, as on Linux, gets only the signals it handles: none.
-        if slot == INIT {
-            return Ok(None);
-        }
-        let state = self.table.get(slot).state;
-        if state == ProcState::Zombie {
-            return Ok(None);
-        }
-        match signal.default_action() {
-            DefaultAction::Ignore => {}
-            action @ (DefaultAction::Terminate | DefaultAction::Core) => {
-                let status = ExitStatus::Signaled {
-                    signal,
-                    core_dumped: action == DefaultAction::Core,
-                };
-                return Ok(Some((slot, status)));
-            }
-            DefaultAction::Stop => {
-                if state != ProcState::Stopped {
-                    if state == ProcState::Ready {
-                        self.policy.dequeue(TaskId(slot));
-                    }
-                    self.transition(slot, ProcState::Stopped)?;
-                }
-            }
-            DefaultAction::Continue => {
-                if state == ProcState::Stopped {
-                    self.make_ready(slot, Requeue::Woken)?;
-                }
-            }
-        }
-        Ok(None)
     }
 }
 

@@ -18,6 +18,7 @@ use crate::event::{Event, Subscriber};
 use crate::handle::{Injected, Shared};
 use crate::proc::program_of;
 use crate::process::{Action, NIL};
+use crate::signal::Delivery;
 use crate::waker::WakeId;
 use crate::{
     Command, DeadlockReport, Error, ExitStatus, ExitValue, HostChild, KernelHandle, Pid, Proc,
@@ -426,9 +427,30 @@ impl Kernel {
     /// Delivers a signal; ends the process if the signal terminates it.
     fn deliver(&mut self, pid: Pid, signal: Signal) -> SysResult<()> {
         self.unpause()?;
-        let terminate = self.core.borrow_mut().signal(pid, signal)?;
-        if let Some((slot, status)) = terminate {
-            self.terminate(slot, status)?;
+        let mut core = self.core.borrow_mut();
+        let slot = core
+            .table
+            .slot_of(pid)
+            .ok_or_else(|| Error::new(Errno::ESRCH, format!("no process with pid {pid}")))?;
+        core.send_signal(slot, signal)?;
+        // Outside any dispatch, the host delivers a fatal signal at once (a process that
+        // is not stopped, or SIGKILL).
+        let p = core.table.get(slot);
+        let fatal = p.state != ProcState::Zombie
+            && (p.state != ProcState::Stopped || signal == Signal::SIGKILL)
+            && p.sig.deliverable().contains_signal(signal)
+            && p.sig.actions.get(signal).kills(signal);
+        if fatal {
+            core.table.get_mut(slot).sig.pending.remove_signal(signal);
+            let core_dumped = signal.default_action() == vproc_ipc::DefaultAction::Core;
+            drop(core);
+            self.terminate(
+                slot,
+                ExitStatus::Signaled {
+                    signal,
+                    core_dumped,
+                },
+            )?;
         }
         Ok(())
     }
@@ -751,13 +773,56 @@ impl Kernel {
             // An action left by a call made outside any dispatch belongs to no one.
             core.action.take();
             let now = core.now;
+            let signals = core.has_deliverable(slot);
             let process = core.table.get_mut(slot);
             if process.started == Tick::MAX {
                 process.started = now;
             }
-            (generation, process.compute_left > 0)
+            (generation, process.compute_left > 0 || signals)
         };
+        if in_burst && !self.deliver_signals(slot, generation)? {
+            return Ok(());
+        }
         self.run_dispatch(slot, generation, until, in_burst)
+    }
+
+    /// Delivers the signals the process in `slot` can take, as its dispatch begins:
+    /// handlers run (in its context, with their masks), default actions end or stop it.
+    /// Returns whether it goes on running.
+    #[cold]
+    fn deliver_signals(&mut self, slot: u32, generation: u32) -> Result<bool, Error> {
+        loop {
+            let delivery = self.core.borrow_mut().take_signal(slot)?;
+            match delivery {
+                None => return Ok(true),
+                Some(Delivery::Terminate(status)) => {
+                    end_dispatch(&mut self.core.borrow_mut(), slot);
+                    self.terminate(slot, status)?;
+                    return Ok(false);
+                }
+                Some(Delivery::Stop) => {
+                    end_dispatch(&mut self.core.borrow_mut(), slot);
+                    return Ok(false);
+                }
+                Some(Delivery::Handle {
+                    handler,
+                    signal,
+                    restore,
+                }) => {
+                    let pid = self.core.borrow().table.get(slot).pid;
+                    let proc = Proc::new(self.core.clone(), pid, slot, generation);
+                    let ran = catch_unwind(AssertUnwindSafe(|| handler(&proc, signal)));
+                    drop(proc);
+                    if let Err(payload) = ran {
+                        end_dispatch(&mut self.core.borrow_mut(), slot);
+                        let message = panic_message(payload);
+                        self.terminate(slot, ExitStatus::Panicked(message.into()))?;
+                        return Ok(false);
+                    }
+                    self.core.borrow_mut().table.get_mut(slot).sig.blocked = restore;
+                }
+            }
+        }
     }
 
     /// Goes on with a dispatch that a `run_for` limit cut short.
@@ -823,6 +888,15 @@ impl Kernel {
                 end_dispatch(core, slot);
                 drop(guard);
                 return self.terminate(slot, status);
+            }
+            if action.blocks() && core.has_deliverable(slot) {
+                // A signal came during the call: take it before blocking.
+                let restart = core.restarts(slot);
+                core.table.get_mut(slot).sig.interrupt = Some(restart);
+                core.table.get_mut(slot).voluntary += 1;
+                end_dispatch(core, slot);
+                core.make_ready(slot, Requeue::Yielded)?;
+                return Ok(());
             }
             match action {
                 Action::Compute(ticks) => {

@@ -21,6 +21,10 @@ bitflags! {
     pub struct WaitFlags: u32 {
         /// Return at once (with `None`) when no child has exited yet.
         const NOHANG = 1;
+        /// Also report children that have stopped (`ExitStatus::Stopped`).
+        const UNTRACED = 2;
+        /// Also report stopped children that a SIGCONT resumed (`ExitStatus::Continued`).
+        const CONTINUED = 8;
     }
 }
 
@@ -214,7 +218,8 @@ impl Proc {
         }
     }
 
-    /// Blocks for `ticks` ticks of the clock; `sleep(0)` returns at once.
+    /// Blocks for `ticks` ticks of the clock; `sleep(0)` returns at once. Returns the ticks
+    /// left: 0, or more when a signal handler interrupted the sleep (as `sleep(3)`).
     pub fn sleep(&self, ticks: Tick) -> Sleep<'_> {
         Sleep {
             proc: self,
@@ -356,6 +361,14 @@ impl Proc {
     }
 }
 
+/// The error of a blocking call a signal handler interrupted.
+pub(crate) fn interrupted(call: &str) -> Error {
+    Error::new(
+        Errno::EINTR,
+        format!("{call} was interrupted by a signal handler"),
+    )
+}
+
 fn resolve_target(core: &Core, me: u32, pid: Option<Pid>) -> SysResult<u32> {
     match pid {
         None => Ok(me),
@@ -407,15 +420,20 @@ impl Future for WaitPid<'_> {
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut core = self.proc.core.borrow_mut();
-        if !self.charged {
-            core.charge_syscall();
-            self.charged = true;
-        }
         let Some(slot) = self.proc.me(&core) else {
             return Poll::Ready(Err(self.proc.gone()));
         };
-        match core.wait_child(slot, self.target) {
+        if !self.charged {
+            core.charge_syscall();
+            self.charged = true;
+            // A mark left by an earlier call is no interruption of this one.
+            core.take_interrupt(slot);
+        }
+        match core.wait_child(slot, self.target, self.flags) {
             Ok(None) if !self.flags.contains(WaitFlags::NOHANG) => {
+                if core.take_interrupt(slot) == Some(false) {
+                    return Poll::Ready(Err(interrupted("wait")));
+                }
                 core.action.set(Action::Wait(self.target));
                 Poll::Pending
             }
@@ -456,16 +474,20 @@ pub struct Sleep<'a> {
 }
 
 impl Future for Sleep<'_> {
-    type Output = ();
+    type Output = Tick;
 
-    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Tick> {
         let mut core = self.proc.core.borrow_mut();
+        let slot = self.proc.me(&core);
         let until = match self.until {
             Some(until) => until,
             None => {
                 core.charge_syscall();
+                if let Some(slot) = slot {
+                    core.take_interrupt(slot);
+                }
                 if self.ticks == 0 {
-                    return Poll::Ready(());
+                    return Poll::Ready(0);
                 }
                 let until = core.now.saturating_add(self.ticks);
                 self.until = Some(until);
@@ -473,7 +495,11 @@ impl Future for Sleep<'_> {
             }
         };
         if core.now >= until {
-            return Poll::Ready(());
+            return Poll::Ready(0);
+        }
+        // A handler ran: the sleep ends early, with the ticks it had left (sleep(3)).
+        if slot.is_some_and(|slot| core.take_interrupt(slot).is_some()) {
+            return Poll::Ready(until - core.now);
         }
         core.action.set(Action::Sleep(until));
         Poll::Pending

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use vproc_sched::Tick;
 
 use crate::fd::FdTable;
+use crate::signal::SigState;
 use crate::{ExitStatus, Pid, ProcState, WaitFor, WaitOn};
 
 /// A process's program, as the kernel polls it: it yields the exit code.
@@ -39,6 +40,17 @@ pub(crate) enum Action {
     Block(WaitOn),
     /// Block in `poll` until a watched object wakes it or this tick comes.
     Poll(Tick),
+}
+
+impl Action {
+    /// Whether the process blocks in the call (where a signal interrupts it).
+    #[inline]
+    pub(crate) fn blocks(self) -> bool {
+        matches!(
+            self,
+            Action::None | Action::Sleep(_) | Action::Wait(_) | Action::Block(_) | Action::Poll(_)
+        )
+    }
 }
 
 /// Where the running process leaves its [`Action`] for the kernel: two plain fields, so
@@ -83,6 +95,7 @@ impl ActionSlot {
                 1 => WaitOn::Read,
                 2 => WaitOn::Write,
                 3 => WaitOn::Open,
+                4 => WaitOn::Signal,
                 _ => WaitOn::Event,
             }),
             8 => Action::Poll(arg),
@@ -97,6 +110,7 @@ fn block_code(on: WaitOn) -> u64 {
         WaitOn::Read => 1,
         WaitOn::Write => 2,
         WaitOn::Open => 3,
+        WaitOn::Signal => 4,
         _ => 0,
     }
 }
@@ -154,6 +168,11 @@ pub(crate) struct Process {
     pub fds: FdTable,
     /// Permission bits removed from the mode of files it creates.
     pub umask: u32,
+    /// Pending and blocked signals, dispositions.
+    pub sig: SigState,
+    /// Process group and session.
+    pub pgid: Pid,
+    pub sid: Pid,
     pub program: Option<Program>,
 }
 
@@ -193,6 +212,9 @@ impl Process {
             cwd,
             fds: FdTable::default(),
             umask: 0o022,
+            sig: SigState::default(),
+            pgid: Pid(0),
+            sid: Pid(0),
             program: None,
         }
     }

@@ -21,6 +21,8 @@ pub enum WaitOn {
     Open,
     /// Any of the descriptors given to `poll`, or its timeout.
     Poll,
+    /// A signal (`pause`, `sigsuspend`, `sigwait`).
+    Signal,
 }
 
 /// Which child a `waitpid` is about.
@@ -91,6 +93,7 @@ impl fmt::Display for WaitOn {
             WaitOn::Write => f.write_str("write"),
             WaitOn::Open => f.write_str("fifo open"),
             WaitOn::Poll => f.write_str("poll"),
+            WaitOn::Signal => f.write_str("signal"),
         }
     }
 }

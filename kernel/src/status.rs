@@ -19,6 +19,11 @@ pub enum ExitStatus {
     },
     /// Its program panicked; the kernel contained the panic. Carries the panic message.
     Panicked(Arc<str>),
+    /// It was stopped by this signal (reported only by `waitpid` with `UNTRACED`; the
+    /// process lives on).
+    Stopped(Signal),
+    /// It was continued by SIGCONT (reported only by `waitpid` with `CONTINUED`).
+    Continued,
 }
 
 impl ExitStatus {
@@ -43,6 +48,8 @@ impl ExitStatus {
             ExitStatus::Exited(code) => i32::from(*code),
             ExitStatus::Signaled { signal, .. } => 128 + signal.number(),
             ExitStatus::Panicked(_) => 128 + Signal::SIGABRT.number(),
+            ExitStatus::Stopped(signal) => 128 + signal.number(),
+            ExitStatus::Continued => 0,
         }
     }
 }
@@ -62,6 +69,8 @@ impl fmt::Display for ExitStatus {
                 Ok(())
             }
             ExitStatus::Panicked(message) => write!(f, "panicked: {message}"),
+            ExitStatus::Stopped(signal) => write!(f, "stopped by {signal}"),
+            ExitStatus::Continued => f.write_str("continued"),
         }
     }
 }

@@ -53,6 +53,12 @@ impl Timers {
         Some((until, seq, slot))
     }
 
+    /// Whether no timer is armed.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+
     /// Every timer, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Tick, u64, u32)> + '_ {
         self.buckets

@@ -170,10 +170,9 @@ fn an_arrival_with_no_pid_left_is_reported_and_the_kernel_goes_on() {
     let mut kernel = Kernel::builder().pid_max(4).syscall_cost(0).build();
     let mut sleepers = 0;
     while kernel
-        .spawn_fn(
-            Command::new("sleeper"),
-            |p| async move { p.sleep(50).await },
-        )
+        .spawn_fn(Command::new("sleeper"), |p| async move {
+            p.sleep(50).await;
+        })
         .is_ok()
     {
         sleepers += 1;

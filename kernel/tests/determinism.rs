@@ -32,7 +32,9 @@ fn node(p: Proc, depth: u32, log: Log) -> Pin<Box<dyn Future<Output = Result<u8,
             log.borrow_mut().push((p.pid(), r));
             match r % 7 {
                 0 | 1 => p.compute(1 + r % 40).await,
-                2 => p.sleep(r % 25).await,
+                2 => {
+                    p.sleep(r % 25).await;
+                }
                 3 => p.yield_now().await,
                 4 if depth > 0 => {
                     let nice = (r >> 8) % 11;

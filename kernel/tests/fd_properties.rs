@@ -33,8 +33,9 @@ use bytes::Bytes;
 use common::{errno_of, run_main};
 use proptest::prelude::*;
 use vproc_kernel::{
-    Command, Errno, ExitStatus, Fcntl, Fd, FdFlags, FileType, Kernel, OPEN_MAX, OpenFlags, Pid,
-    PollEvents, PollFd, Proc, Stdio, SysResult, Tick, WaitFlags, WaitFor, Whence,
+    Command, Disposition, Errno, ExitStatus, Fcntl, Fd, FdFlags, FileType, Kernel, OPEN_MAX,
+    OpenFlags, Pid, PollEvents, PollFd, Proc, Signal, Stdio, SysResult, Tick, WaitFlags, WaitFor,
+    Whence,
 };
 use vproc_sched::POLICY_NAMES;
 
@@ -2106,6 +2107,10 @@ fn fail(log: &[String], what: String) -> ! {
 /// the descriptor listing after each, then ends as `ending` says. Panics on the first
 /// difference, with the calls made so far.
 async fn parent(p: Proc, ops: Vec<Op>, ending: Ending) {
+    // The model expects EPIPE, which a program sees with SIGPIPE ignored (its children
+    // inherit that).
+    p.signal(Signal::SIGPIPE, Disposition::Ignore)
+        .expect("ignore SIGPIPE");
     let mut model = Model::new();
     let mut holders = Vec::new();
     let mut log: Vec<String> = Vec::new();

@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use common::{errno_of, run_main};
 use vproc_kernel::{
-    Command, Errno, ExitStatus, Fcntl, Fd, FdFlags, Kernel, OpenFlags, PollEvents, Stdio, Stop,
-    WaitFlags, WaitFor,
+    Command, Disposition, Errno, ExitStatus, Fcntl, Fd, FdFlags, Kernel, OpenFlags, PollEvents,
+    Signal, Stdio, Stop, WaitFlags, WaitFor,
 };
 
 #[test]
@@ -182,9 +182,11 @@ fn close_on_exec_keeps_the_write_end_out_of_the_child() {
 }
 
 #[test]
-fn writing_with_no_reader_fails_with_epipe() {
+fn writing_with_no_reader_fails_with_epipe_when_sigpipe_is_ignored() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
+        p.signal(Signal::SIGPIPE, Disposition::Ignore)
+            .expect("ignore");
         let (r, w) = p.pipe().expect("pipe");
         p.close(r).expect("close");
         assert_eq!(errno_of(p.write(w, b"lost").await), Errno::EPIPE);
@@ -196,6 +198,8 @@ fn writing_with_no_reader_fails_with_epipe() {
 fn a_reader_exiting_gives_its_blocked_writer_epipe_at_once() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
+        p.signal(Signal::SIGPIPE, Disposition::Ignore)
+            .expect("ignore");
         let (r, w) = p.pipe2(OpenFlags::CLOEXEC).expect("pipe");
         p.spawn_fn(Command::new("reader").stdin(Stdio::Fd(r)), |c| async move {
             let mut buf = [0u8; 10];
@@ -215,6 +219,45 @@ fn a_reader_exiting_gives_its_blocked_writer_epipe_at_once() {
         assert_eq!(errno_of(p.write(w, b"more").await), Errno::EPIPE);
         p.close(w).expect("close");
         p.wait().await.expect("wait");
+    });
+}
+
+#[test]
+fn by_default_sigpipe_ends_a_writer_whose_reader_is_gone() {
+    // `yes | head -n 1`: head reads one line and exits; yes dies of SIGPIPE.
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let (r, w) = p.pipe2(OpenFlags::CLOEXEC).expect("pipe");
+        let yes = p
+            .spawn_fn(Command::new("yes").stdout(Stdio::Fd(w)), |c| async move {
+                loop {
+                    if c.write(Fd::STDOUT, b"y\n").await.is_err() {
+                        return 1; // never reached: SIGPIPE ends it first
+                    }
+                }
+            })
+            .expect("spawn");
+        let head = p
+            .spawn_fn(Command::new("head").stdin(Stdio::Fd(r)), |c| async move {
+                let mut buf = [0u8; 2];
+                c.read(Fd::STDIN, &mut buf).await.expect("read");
+            })
+            .expect("spawn");
+        p.close(r).expect("close");
+        p.close(w).expect("close");
+        let mut statuses = Vec::new();
+        for pid in [head, yes] {
+            let reaped = p.waitpid(WaitFor::Pid(pid), WaitFlags::empty()).await;
+            statuses.push(reaped.expect("wait").expect("a status").1);
+        }
+        assert_eq!(statuses[0], ExitStatus::Exited(0));
+        assert_eq!(
+            statuses[1],
+            ExitStatus::Signaled {
+                signal: Signal::SIGPIPE,
+                core_dumped: false
+            }
+        );
     });
 }
 

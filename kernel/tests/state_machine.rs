@@ -81,7 +81,7 @@ impl World {
         match status {
             ExitStatus::Exited(code) => expected == Some(*code),
             ExitStatus::Signaled { .. } => self.killed.borrow().contains(&pid),
-            ExitStatus::Panicked(_) => false,
+            ExitStatus::Panicked(_) | ExitStatus::Stopped(_) | ExitStatus::Continued => false,
         }
     }
 

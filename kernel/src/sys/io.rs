@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use bytes::Bytes;
-use vproc_ipc::Errno;
+use vproc_ipc::{Errno, Signal};
 
 use crate::fd::{FileObject, OpenFile};
 use crate::vfs::Device;
@@ -82,7 +82,8 @@ impl Proc {
 
     /// Writes all of `data` to `fd` and returns its length: into a pipe without a copy,
     /// waiting for room (a write of at most `PIPE_BUF` bytes is never interleaved with
-    /// another). EPIPE when no reader is left (SIGPIPE comes with signal dispositions);
+    /// another). With no reader left, SIGPIPE is raised (by default it ends the process;
+    /// ignored or caught, the write fails with EPIPE);
     /// EAGAIN with `NONBLOCK` when a pipe is full (a longer write may then be partial).
     /// EBADF, EISDIR.
     pub async fn write_bytes(&self, fd: Fd, data: Bytes) -> SysResult<usize> {
@@ -90,18 +91,26 @@ impl Proc {
         self.write_open(&file, data).await
     }
 
-    /// Writes to an open file already checked for writing.
+    /// Writes to an open file already checked for writing. A write to a pipe without a
+    /// reader raises SIGPIPE first (whose default action ends the process), then fails
+    /// with EPIPE.
     async fn write_open(&self, file: &OpenFile, data: Bytes) -> SysResult<usize> {
-        match &file.object {
+        let written = match &file.object {
             FileObject::PipeWrite(w) | FileObject::PipeBoth(_, w) => {
                 if file.nonblocking() {
-                    Ok(w.try_write(data)?)
+                    w.try_write(data).map_err(Error::from)
                 } else {
-                    Ok(self.block_on(WaitOn::Write, w.write(data)).await?)
+                    self.block_on(WaitOn::Write, w.write(data)).await
                 }
             }
-            _ => write_now(file, &data),
+            _ => return write_now(file, &data),
+        };
+        if let Err(e) = &written
+            && e.errno() == Errno::EPIPE
+        {
+            self.raise(Signal::SIGPIPE).await?;
         }
+        written
     }
 
     /// Writes all of `data` to `fd` (copied once into the pipe's buffer); as

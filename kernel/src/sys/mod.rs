@@ -4,8 +4,12 @@
 mod fd;
 mod fs;
 mod io;
+mod pgrp;
 mod poll;
+mod signal;
 mod spawn;
+
+pub use signal::{KillTarget, SigHow, SignalStream};
 
 use std::future::Future;
 use std::pin::pin;
@@ -13,8 +17,21 @@ use std::rc::Rc;
 use std::task::Poll;
 
 use crate::fd::OpenFile;
+use crate::proc::interrupted;
 use crate::process::Action;
-use crate::{Fd, Proc, SysResult, WaitOn};
+use crate::{Error, Fd, Proc, SysResult, WaitOn};
+
+/// The call a process blocked `on` is in, for messages.
+fn call_name(on: WaitOn) -> &'static str {
+    match on {
+        WaitOn::Read => "read",
+        WaitOn::Write => "write",
+        WaitOn::Open => "open",
+        WaitOn::Poll => "poll",
+        WaitOn::Signal => "sigsuspend",
+        _ => "the call",
+    }
+}
 
 impl Proc {
     /// The open file of `fd` (charging the call). EBADF when it is not open.
@@ -24,13 +41,31 @@ impl Proc {
 
     /// Awaits `future`, telling the kernel that the process waits `on` it whenever it is
     /// pending (the future holds the process's waker).
-    pub(crate) async fn block_on<F: Future>(&self, on: WaitOn, future: F) -> F::Output {
+    ///
+    /// A signal handler that runs while it waits makes the call fail with EINTR, or go on
+    /// waiting if the handler has `SA_RESTART`; a call that can complete does.
+    pub(crate) async fn block_on<T, E, F>(&self, on: WaitOn, future: F) -> SysResult<T>
+    where
+        F: Future<Output = Result<T, E>>,
+        Error: From<E>,
+    {
         let mut future = pin!(future);
-        std::future::poll_fn(|cx| match future.as_mut().poll(cx) {
-            Poll::Ready(out) => Poll::Ready(out),
-            Poll::Pending => {
-                self.core.borrow_mut().action.set(Action::Block(on));
-                Poll::Pending
+        let mut first = true;
+        std::future::poll_fn(|cx| {
+            let polled = future.as_mut().poll(cx);
+            let mut core = self.core.borrow_mut();
+            let slot = self.me(&core);
+            let interrupt = slot.and_then(|slot| core.take_interrupt(slot));
+            match polled {
+                Poll::Ready(out) => Poll::Ready(out.map_err(Error::from)),
+                Poll::Pending if interrupt == Some(false) && !std::mem::take(&mut first) => {
+                    Poll::Ready(Err(interrupted(call_name(on))))
+                }
+                Poll::Pending => {
+                    first = false;
+                    core.action.set(Action::Block(on));
+                    Poll::Pending
+                }
             }
         })
         .await

@@ -1,0 +1,64 @@
+//! A process's signal state: pending and blocked sets, dispositions, and what an
+//! interrupted call or a waiting parent needs to know.
+
+use std::rc::Rc;
+
+use vproc_ipc::{SigSet, Signal};
+
+use super::SigActions;
+
+/// A change of a child that `waitpid` reports with `UNTRACED` or `CONTINUED`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChildReport {
+    /// Stopped by this signal.
+    Stopped(Signal),
+    /// Continued by SIGCONT.
+    Continued,
+}
+
+/// Signal state of one process.
+#[derive(Clone, Default)]
+pub(crate) struct SigState {
+    /// Generated, not yet delivered (standard signals: one instance each).
+    pub pending: SigSet,
+    /// Blocked (`sigprocmask`).
+    pub blocked: SigSet,
+    /// Dispositions, shared until changed.
+    pub actions: Rc<SigActions>,
+    /// A signal with a handler interrupted the blocking call the process is in: `Some`
+    /// of whether the call should restart (`SA_RESTART`).
+    pub interrupt: Option<bool>,
+    /// The mask `sigsuspend` replaced, to restore when it returns.
+    pub saved_mask: Option<SigSet>,
+    /// A stop or continue not yet reported to a waiting parent.
+    pub report: Option<ChildReport>,
+    /// The number of the armed `alarm`, or 0.
+    pub alarm: u64,
+    /// The tick the armed alarm fires at.
+    pub alarm_at: u64,
+}
+
+impl SigState {
+    /// The state a spawned child starts with: the parent's mask and ignored signals
+    /// (handlers reset, as by `exec`), nothing pending.
+    pub(crate) fn for_child(&self, defaults: &Rc<SigActions>) -> SigState {
+        let actions = if self.actions.all_default() {
+            defaults.clone()
+        } else {
+            Rc::new(self.actions.for_child())
+        };
+        SigState {
+            blocked: self.blocked,
+            actions,
+            ..SigState::default()
+        }
+    }
+
+    /// Signals that can be delivered now: pending and not blocked (SIGKILL and SIGSTOP
+    /// cannot be blocked).
+    #[inline]
+    pub(crate) fn deliverable(&self) -> SigSet {
+        let unblockable = SigSet::of(Signal::SIGKILL) | SigSet::of(Signal::SIGSTOP);
+        self.pending & !(self.blocked - unblockable)
+    }
+}
