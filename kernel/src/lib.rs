@@ -46,11 +46,33 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Signals run handlers in the receiving process's context:
+//!
+//! ```
+//! use std::cell::Cell;
+//! use std::rc::Rc;
+//! use vproc_kernel::{Command, Kernel, SigAction, Signal};
+//!
+//! let mut kernel = Kernel::new();
+//! let pid = kernel.spawn_fn(Command::new("catcher"), |p| async move {
+//!     let caught = Rc::new(Cell::new(0));
+//!     let count = caught.clone();
+//!     p.sigaction(Signal::SIGUSR1, SigAction::handler(move |_, _| count.set(count.get() + 1)))?;
+//!     p.raise(Signal::SIGUSR1).await?; // the handler has run when raise returns
+//!     assert_eq!(caught.get(), 1);
+//!     Ok::<_, vproc_kernel::Error>(())
+//! })?;
+//! kernel.run()?;
+//! assert!(kernel.exit_status(pid)?.is_some_and(|s| s.success()));
+//! # Ok::<(), vproc_kernel::Error>(())
+//! ```
+//!
 //! What exists: spawning by closure or registered name through [`Command`]; pids as on
 //! Unix, with init (pid 1) adopting and reaping orphans; `wait`/`waitpid`, zombies and
 //! reaping; sleep, yield and simulated CPU bursts on a virtual or real-time clock; nice
 //! values; a checked state machine whose transitions are published as [`Event`]s;
-//! contained panics; deadlock reports; signals with their default actions; descriptor
+//! contained panics; deadlock reports; signals (dispositions, handlers, masks, EINTR,
+//! stop and continue, SIGCHLD), process groups and sessions; descriptor
 //! tables, pipes, FIFOs, `poll`, and a filesystem of mounts (in-memory, host directories,
 //! /dev, /proc); and a [`KernelHandle`] for other threads.
 
