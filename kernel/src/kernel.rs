@@ -891,8 +891,7 @@ impl Kernel {
             }
             if action.blocks() && core.has_deliverable(slot) {
                 // A signal came during the call: take it before blocking.
-                let restart = core.restarts(slot);
-                core.table.get_mut(slot).sig.interrupt = Some(restart);
+                core.table.get_mut(slot).sig.interrupt = core.interruption(slot);
                 core.table.get_mut(slot).voluntary += 1;
                 end_dispatch(core, slot);
                 core.make_ready(slot, Requeue::Yielded)?;
