@@ -35,6 +35,8 @@ pub struct Command {
     pub(crate) pgroup: Option<crate::Pid>,
     /// Start a new session.
     pub(crate) setsid: bool,
+    /// Signals the child starts with at their default actions.
+    pub(crate) sigdefault: vproc_ipc::SigSet,
 }
 
 impl Command {
@@ -53,6 +55,7 @@ impl Command {
             stdio: [Stdio::Inherit; 3],
             pgroup: None,
             setsid: false,
+            sigdefault: vproc_ipc::SigSet::empty(),
         }
     }
 
@@ -86,6 +89,14 @@ impl Command {
     /// controlling terminal (`POSIX_SPAWN_SETSID`).
     pub fn new_session(mut self) -> Self {
         self.setsid = true;
+        self
+    }
+
+    /// Starts the child with the signals of `set` at their default actions, though the
+    /// parent ignores them (posix_spawn's `POSIX_SPAWN_SETSIGDEF`): a job-control shell
+    /// ignores SIGTTOU, SIGTSTP and SIGINT, its jobs must not.
+    pub fn signal_default(mut self, set: vproc_ipc::SigSet) -> Self {
+        self.sigdefault = set;
         self
     }
 

@@ -287,7 +287,8 @@ impl Core {
         let (fds, ends) = self.child_fds(parent, command)?;
         let (sig, pgid, sid) = {
             let p = self.table.get(parent);
-            (p.sig.for_child(&self.default_actions), p.pgid, p.sid)
+            let sig = p.sig.for_child(&self.default_actions, command.sigdefault);
+            (sig, p.pgid, p.sid)
         };
         if let Some(group) = command.pgroup
             && group != Pid(0)

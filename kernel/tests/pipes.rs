@@ -484,3 +484,43 @@ fn a_stop_taken_as_a_read_blocks_does_not_make_it_fail_once_continued() {
         Some(ExitStatus::Exited(0))
     );
 }
+
+#[test]
+fn a_child_starts_with_ignored_signals_ignored_unless_asked_to_reset_them() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        p.signal(Signal::SIGINT, Disposition::Ignore)
+            .expect("ignore");
+        p.signal(Signal::SIGQUIT, Disposition::Ignore)
+            .expect("ignore");
+        let inherits = p
+            .spawn_fn(Command::new("inherits"), |c| async move {
+                c.raise(Signal::SIGINT).await.expect("raise");
+            })
+            .expect("spawn");
+        let reset = vproc_kernel::SigSet::of(Signal::SIGINT);
+        let resets = p
+            .spawn_fn(
+                Command::new("resets").signal_default(reset),
+                |c| async move {
+                    assert!(matches!(
+                        c.sigaction_of(Signal::SIGQUIT).disposition,
+                        Disposition::Ignore
+                    ));
+                    c.raise(Signal::SIGINT).await.expect("raise");
+                },
+            )
+            .expect("spawn");
+        let status = |pid| p.waitpid(WaitFor::Pid(pid), WaitFlags::empty());
+        let first = status(inherits).await.expect("wait").expect("status").1;
+        assert_eq!(first, ExitStatus::Exited(0));
+        let second = status(resets).await.expect("wait").expect("status").1;
+        assert_eq!(
+            second,
+            ExitStatus::Signaled {
+                signal: Signal::SIGINT,
+                core_dumped: false
+            }
+        );
+    });
+}
