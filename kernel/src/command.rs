@@ -77,6 +77,15 @@ impl Command {
         self
     }
 
+    /// Sets all three standard streams to the virtual terminal `tty` (one open file, as
+    /// a login opens the terminal once and duplicates it). With
+    /// [`new_session`](Command::new_session) the terminal becomes the new session's
+    /// controlling terminal.
+    pub fn terminal(mut self, tty: crate::TtyId) -> Self {
+        self.stdio = [Stdio::Tty(tty); 3];
+        self
+    }
+
     /// Starts the child in process group `pgid` of the parent's session, or with
     /// `Pid(0)` in a new group it leads (posix_spawn's `POSIX_SPAWN_SETPGROUP`). The
     /// spawn fails with EPERM if no such group is in the session.
@@ -86,7 +95,9 @@ impl Command {
     }
 
     /// Starts the child as the leader of a new session and group, without a
-    /// controlling terminal (`POSIX_SPAWN_SETSID`).
+    /// controlling terminal (`POSIX_SPAWN_SETSID`), unless one of its standard streams
+    /// is a [`Stdio::Tty`] that controls no session: that terminal becomes the
+    /// session's, with the child's group in the foreground.
     pub fn new_session(mut self) -> Self {
         self.setsid = true;
         self
