@@ -488,6 +488,7 @@ impl Core {
         if pid == sid {
             self.release_ctty(sid)?;
         }
+        let groups = self.groups_held(slot);
         // Orphans go to init, which reaps the zombies among them at once.
         loop {
             let child = self.table.get(slot).first_child;
@@ -501,6 +502,7 @@ impl Core {
                 self.reap(child, INIT);
             }
         }
+        self.hang_up_orphans(groups)?;
         if parent == INIT {
             self.reap(slot, INIT);
             return Ok(());

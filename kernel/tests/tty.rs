@@ -666,3 +666,40 @@ fn a_new_session_leader_takes_a_terminal_with_tiocsctty() {
     assert_eq!(tty.session(), None);
     assert_clean(&mut kernel, tty);
 }
+
+#[test]
+fn stopped_jobs_their_shell_leaves_behind_are_hung_up_and_continued() {
+    let mut kernel = Kernel::new();
+    let events = record_events(&mut kernel);
+    let (tty, sh) = session(&mut kernel, |p| async move {
+        let stuck = p.spawn_fn(job("stuck", Pid(0)), |c| async move {
+            let mut buf = [0u8; 4];
+            c.read(Fd::STDIN, &mut buf).await.map(drop) // SIGTTIN stops it
+        })?;
+        let nohup = p.spawn_fn(job("nohup", Pid(0)), |c| async move {
+            c.signal(Signal::SIGHUP, Disposition::Ignore)?;
+            c.raise(Signal::SIGSTOP).await?;
+            c.write(Fd::STDOUT, b"nohup went on\n").await?;
+            Ok::<_, Error>(())
+        })?;
+        for pid in [stuck, nohup] {
+            let status = wait_for(&p, pid, WaitFlags::UNTRACED).await?;
+            assert!(matches!(status, ExitStatus::Stopped(_)), "{status}");
+        }
+        Ok(()) // exits, leaving both groups orphaned and stopped
+    });
+    assert_eq!(
+        kernel.run().expect("run"),
+        Stop::AllExited,
+        "no one is left stopped"
+    );
+    assert_success(&mut kernel, sh);
+    let stuck = Pid(sh.0 + 1);
+    let hung_up = events
+        .borrow()
+        .iter()
+        .any(|e| e.pid == stuck && e.kind == EventKind::Exited(killed_by(Signal::SIGHUP)));
+    assert!(hung_up, "stuck died of SIGHUP");
+    assert_eq!(output(&tty), "nohup went on\n");
+    assert_clean(&mut kernel, tty);
+}

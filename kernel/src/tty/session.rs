@@ -101,6 +101,46 @@ impl Core {
         })
     }
 
+    /// The groups the process in `slot` keeps from being orphaned, which its exit may
+    /// orphan: its own, if its parent is in another group of its session, and its
+    /// children's groups of its session but not its group.
+    pub(crate) fn groups_held(&self, slot: u32) -> Vec<Pid> {
+        let p = self.table.get(slot);
+        let mut groups = Vec::new();
+        if p.parent != NIL {
+            let parent = self.table.get(p.parent);
+            if parent.pgid != p.pgid && parent.sid == p.sid {
+                groups.push(p.pgid);
+            }
+        }
+        let mut child = p.first_child;
+        while child != NIL {
+            let c = self.table.get(child);
+            if c.pgid != p.pgid && c.sid == p.sid && !groups.contains(&c.pgid) {
+                groups.push(c.pgid);
+            }
+            child = c.next_sibling;
+        }
+        groups
+    }
+
+    /// POSIX's rule for an exit that orphans process groups: each of `groups` now
+    /// orphaned with a stopped member gets SIGHUP then SIGCONT, since no shell is left
+    /// to continue it.
+    pub(crate) fn hang_up_orphans(&mut self, groups: Vec<Pid>) -> Result<(), Error> {
+        for pgid in groups {
+            let stopped = self
+                .group(pgid)
+                .into_iter()
+                .any(|slot| self.table.get(slot).state == crate::ProcState::Stopped);
+            if stopped && self.orphaned(pgid) {
+                self.signal_group(pgid, Signal::SIGHUP)?;
+                self.signal_group(pgid, Signal::SIGCONT)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Sends `signal` to every live process of group `pgid`.
     pub(crate) fn signal_group(&mut self, pgid: Pid, signal: Signal) -> Result<(), Error> {
         for slot in self.group(pgid) {
