@@ -703,3 +703,42 @@ fn stopped_jobs_their_shell_leaves_behind_are_hung_up_and_continued() {
     assert_eq!(output(&tty), "nohup went on\n");
     assert_clean(&mut kernel, tty);
 }
+
+#[test]
+fn another_thread_can_type_on_a_terminal_and_read_its_screen() {
+    fn shareable<T: Send + Sync + Clone>(_: &T) {}
+    let (tx, rx) = std::sync::mpsc::channel();
+    let kernel_thread = std::thread::spawn(move || {
+        let mut kernel = Kernel::builder()
+            .real_time(std::time::Duration::from_millis(1))
+            .build();
+        let tty = kernel.open_tty();
+        let cmd = Command::new("upcase").new_session().terminal(tty.id());
+        kernel
+            .spawn_fn(cmd, |p| async move {
+                let line = p.read_bytes(Fd::STDIN, 64).await?;
+                p.write(Fd::STDOUT, &line.to_ascii_uppercase()).await?;
+                Ok::<_, Error>(())
+            })
+            .expect("spawn");
+        tx.send((kernel.handle(), tty)).expect("send");
+        kernel.serve()
+    });
+    let (handle, tty) = rx.recv().expect("the kernel's handles");
+    shareable(&tty);
+    tty.set_mode(TtyMode {
+        echo: false,
+        ..TtyMode::default()
+    });
+    tty.input(b"shout\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut screen = Vec::new();
+    while screen != b"SHOUT\n" && std::time::Instant::now() < deadline {
+        screen.extend(tty.take_output());
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(String::from_utf8_lossy(&screen), "SHOUT\n");
+    handle.shutdown();
+    let stop = kernel_thread.join().expect("join").expect("serve");
+    assert_eq!(stop, Stop::Shutdown);
+}
