@@ -39,6 +39,17 @@ const QUIT: u8 = 0x1c;
 const DEL: u8 = 0x7f;
 
 /// How a terminal treats typed bytes, as the few `termios` flags that matter here.
+///
+/// Canonical mode (the default) reads by lines: typed bytes are edited into a line
+/// (backspace or DEL erases a byte, Ctrl-U the line) that a read takes once Enter ends
+/// it (a carriage return counts as a newline); Ctrl-D hands over the line as it is, and
+/// on an empty line makes the next read return 0, end of file. One read takes at most
+/// one line. Raw mode hands every byte over as typed, and a read takes all there is.
+/// With `isig`, Ctrl-C, Ctrl-Z and Ctrl-\ are no input: they flush what was typed and
+/// send SIGINT, SIGTSTP and SIGQUIT to the foreground group. With `echo`, typed bytes
+/// are copied to the output, control keys as `^C`. Written bytes reach the host as they
+/// are (no `\n` to `\r\n`). A terminal holds at most [`MAX_INPUT`] typed bytes and
+/// [`MAX_OUTPUT`] written ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TtyMode {
     /// Canonical mode (`ICANON`): input is read by lines, edited as typed.
