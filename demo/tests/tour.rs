@@ -24,7 +24,8 @@ fn the_tour_plays_every_scene() {
         "8. A pipeline, and its throughput",
         "9. A FIFO rendezvous",
         "10. cat /proc/<pid>/status",
-        "11. The process table",
+        "11. Ctrl-C on the terminal",
+        "12. The process table",
     ] {
         assert!(
             text.contains(scene),
@@ -38,6 +39,13 @@ fn the_tour_plays_every_scene() {
     assert!(text.contains("panicked: index out of bounds"), "{text}");
     assert!(text.contains("blocked forever"), "{text}");
     assert!(text.contains("killed by SIGTERM"), "{text}");
+    // Ctrl-C ended the foreground pipeline; the background job finished.
+    assert!(text.contains("^C"), "{text}");
+    assert!(
+        text.contains("sh: the pipeline was killed by SIGINT"),
+        "{text}"
+    );
+    assert!(text.contains("[1]+ Done (exited with code 0)"), "{text}");
     // A contained panic prints nothing on stderr.
     assert!(
         output.stderr.is_empty(),

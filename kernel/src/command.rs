@@ -35,6 +35,8 @@ pub struct Command {
     pub(crate) pgroup: Option<crate::Pid>,
     /// Start a new session.
     pub(crate) setsid: bool,
+    /// Signals the child starts with at their default actions.
+    pub(crate) sigdefault: vproc_ipc::SigSet,
 }
 
 impl Command {
@@ -53,6 +55,7 @@ impl Command {
             stdio: [Stdio::Inherit; 3],
             pgroup: None,
             setsid: false,
+            sigdefault: vproc_ipc::SigSet::empty(),
         }
     }
 
@@ -74,6 +77,15 @@ impl Command {
         self
     }
 
+    /// Sets all three standard streams to the virtual terminal `tty` (one open file, as
+    /// a login opens the terminal once and duplicates it). With
+    /// [`new_session`](Command::new_session) the terminal becomes the new session's
+    /// controlling terminal.
+    pub fn terminal(mut self, tty: crate::TtyId) -> Self {
+        self.stdio = [Stdio::Tty(tty); 3];
+        self
+    }
+
     /// Starts the child in process group `pgid` of the parent's session, or with
     /// `Pid(0)` in a new group it leads (posix_spawn's `POSIX_SPAWN_SETPGROUP`). The
     /// spawn fails with EPERM if no such group is in the session.
@@ -83,9 +95,19 @@ impl Command {
     }
 
     /// Starts the child as the leader of a new session and group, without a
-    /// controlling terminal (`POSIX_SPAWN_SETSID`).
+    /// controlling terminal (`POSIX_SPAWN_SETSID`), unless one of its standard streams
+    /// is a [`Stdio::Tty`] that controls no session: that terminal becomes the
+    /// session's, with the child's group in the foreground.
     pub fn new_session(mut self) -> Self {
         self.setsid = true;
+        self
+    }
+
+    /// Starts the child with the signals of `set` at their default actions, though the
+    /// parent ignores them (posix_spawn's `POSIX_SPAWN_SETSIGDEF`): a job-control shell
+    /// ignores SIGTTOU, SIGTSTP and SIGINT, its jobs must not.
+    pub fn signal_default(mut self, set: vproc_ipc::SigSet) -> Self {
+        self.sigdefault = set;
         self
     }
 

@@ -81,6 +81,8 @@ pub(crate) struct Core {
     /// Armed alarms, by tick.
     pub alarms: Timers,
     pub alarm_seq: u64,
+    /// Virtual terminals, and the sessions they control.
+    pub terminals: crate::tty::Terminals,
 }
 
 /// The parent's ends of a child's piped standard streams, by stream number.
@@ -128,6 +130,7 @@ impl Core {
             default_actions: Rc::new(SigActions::default()),
             alarms: Timers::default(),
             alarm_seq: 0,
+            terminals: crate::tty::Terminals::default(),
         };
         let pid = core
             .table
@@ -287,7 +290,8 @@ impl Core {
         let (fds, ends) = self.child_fds(parent, command)?;
         let (sig, pgid, sid) = {
             let p = self.table.get(parent);
-            (p.sig.for_child(&self.default_actions), p.pgid, p.sid)
+            let sig = p.sig.for_child(&self.default_actions, command.sigdefault);
+            (sig, p.pgid, p.sid)
         };
         if let Some(group) = command.pgroup
             && group != Pid(0)
@@ -373,6 +377,9 @@ impl Core {
             }
         };
         self.table.get_mut(slot).program = Some(program);
+        if command.setsid {
+            self.take_terminal_of_stdio(slot, command);
+        }
         self.table.link_child(parent, slot);
         let parent_pid = self.pid(parent);
         self.publish(pid, EventKind::Spawned { parent: parent_pid });
@@ -392,9 +399,22 @@ impl Core {
         let parent_fds = &self.table.get(parent).fds;
         let mut fds = parent_fds.inherited();
         let mut ends: StdioEnds = [None, None, None];
+        let mut tty: Option<Rc<OpenFile>> = None;
         for (n, stdio) in command.stdio.iter().enumerate() {
             let file = match *stdio {
                 Stdio::Inherit => continue,
+                Stdio::Tty(id) => match &tty {
+                    Some(file) if matches!(&file.object, FileObject::Tty(t) if t.id() == id) => {
+                        file.clone()
+                    }
+                    _ => {
+                        let object = FileObject::Tty(self.terminals.get(id)?);
+                        let file =
+                            OpenFile::new(&self.census, object, OpenFlags::RDWR, id.to_string());
+                        tty = Some(file.clone());
+                        file
+                    }
+                },
                 Stdio::Fd(fd) => parent_fds.get(fd)?.file.clone(),
                 Stdio::Null => {
                     let null = FileObject::Device(Device::Null);
@@ -416,6 +436,20 @@ impl Core {
             fds.replace(Fd(n as u32), file, false)?;
         }
         Ok((fds, ends))
+    }
+
+    /// A new session leader opened a terminal among its standard streams: the first one
+    /// that controls no session becomes its controlling terminal.
+    fn take_terminal_of_stdio(&mut self, slot: u32, command: &Command) {
+        for stdio in command.stdio {
+            // The child's descriptors hold the terminal: it is there.
+            if let Stdio::Tty(id) = stdio
+                && let Ok(tty) = self.terminals.get(id)
+                && self.acquire_ctty(slot, &tty)
+            {
+                break;
+            }
+        }
     }
 
     /// Ends a process, first half: it becomes a zombie and its program and descriptors
@@ -447,10 +481,14 @@ impl Core {
 
     /// Ends a process, second half: its children go to init, its parent learns.
     pub(crate) fn finish_exit(&mut self, slot: u32) -> Result<(), Error> {
-        let (pid, parent) = {
+        let (pid, parent, sid) = {
             let p = self.table.get(slot);
-            (p.pid, p.parent)
+            (p.pid, p.parent, p.sid)
         };
+        if pid == sid {
+            self.release_ctty(sid)?;
+        }
+        let groups = self.groups_held(slot);
         // Orphans go to init, which reaps the zombies among them at once.
         loop {
             let child = self.table.get(slot).first_child;
@@ -464,6 +502,7 @@ impl Core {
                 self.reap(child, INIT);
             }
         }
+        self.hang_up_orphans(groups)?;
         if parent == INIT {
             self.reap(slot, INIT);
             return Ok(());

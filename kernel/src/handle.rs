@@ -37,6 +37,11 @@ pub(crate) enum Injected {
         reply: Sender<SysResult<ExitStatus>>,
     },
     Wake(crate::waker::WakeId),
+    /// A terminal's host pressed a signal key or hung up.
+    Tty {
+        tty: Arc<crate::tty::Tty>,
+        event: crate::tty::TtyEvent,
+    },
     Shutdown,
 }
 

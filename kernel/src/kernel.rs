@@ -19,10 +19,11 @@ use crate::handle::{Injected, Shared};
 use crate::proc::program_of;
 use crate::process::{Action, NIL};
 use crate::signal::Delivery;
+use crate::tty::{Tty, TtyEvent};
 use crate::waker::WakeId;
 use crate::{
     Command, DeadlockReport, Error, ExitStatus, ExitValue, HostChild, KernelHandle, Pid, Proc,
-    ProcInfo, ProcState, SysResult, WaitOn, waker,
+    ProcInfo, ProcState, SysResult, TtyHandle, WaitOn, waker,
 };
 
 /// How the clock advances.
@@ -75,6 +76,8 @@ pub struct LiveObjects {
     pub open_files: usize,
     /// Pipes and FIFO buffers with an end open.
     pub pipes: usize,
+    /// Virtual terminals alive (held by a host handle, an open file or a session).
+    pub terminals: usize,
 }
 
 /// Builds a [`Kernel`].
@@ -353,6 +356,13 @@ impl Kernel {
         spawned.map(host_child)
     }
 
+    /// A new virtual terminal, and the host's handle on it (see [`TtyHandle`]): give it to
+    /// a process with [`Stdio::Tty`](crate::Stdio::Tty) (`Command::terminal`).
+    pub fn open_tty(&mut self) -> TtyHandle {
+        let tty = self.core.borrow_mut().terminals.open();
+        TtyHandle::new(tty, self.shared.clone())
+    }
+
     /// Mounts the host directory `dir` at `at` (an existing directory of the virtual
     /// tree; `/` makes the host's tree the root, with /dev and /proc still on top).
     /// Processes see the host's files there, and cannot leave `dir` through `..` or a
@@ -528,6 +538,7 @@ impl Kernel {
             descriptors: core.table.iter().map(|(_, p)| p.fds.len()).sum(),
             open_files: core.census.open_files(),
             pipes: core.census.pipes(),
+            terminals: core.terminals.live(),
         }
     }
 
@@ -740,7 +751,42 @@ impl Kernel {
             }
             Injected::Wait { pid, reply } => self.core.borrow_mut().host_wait(pid, reply),
             Injected::Wake(id) => self.core.borrow_mut().wake(id)?,
+            Injected::Tty { tty, event } => self.tty_event(&tty, event)?,
             Injected::Shutdown => self.shutdown = true,
+        }
+        Ok(())
+    }
+
+    /// What a terminal's host asked: a signal key's signal to the foreground group, or
+    /// after a hang-up SIGHUP and SIGCONT to the controlling process. Fatal signals end
+    /// their targets at once, as [`kill`](Kernel::kill) does.
+    fn tty_event(&mut self, tty: &Tty, event: TtyEvent) -> Result<(), Error> {
+        let (targets, signals): (Vec<Pid>, Vec<Signal>) = {
+            let mut core = self.core.borrow_mut();
+            match event {
+                TtyEvent::Key(signal) => {
+                    let members = match tty.owner() {
+                        (Some(_), Some(fg)) => core.group(fg),
+                        _ => Vec::new(),
+                    };
+                    let pids = members.into_iter().map(|slot| core.pid(slot)).collect();
+                    (pids, vec![signal])
+                }
+                TtyEvent::Hangup => {
+                    let leader = core.disown_tty(tty);
+                    let signals = vec![Signal::SIGHUP, Signal::SIGCONT];
+                    (leader.into_iter().collect(), signals)
+                }
+            }
+        };
+        for pid in targets {
+            for &signal in &signals {
+                match self.deliver(pid, signal) {
+                    Err(bug) if bug.is_kernel_bug() => return Err(bug),
+                    // A target gone meanwhile is no error.
+                    _ => {}
+                }
+            }
         }
         Ok(())
     }
@@ -891,8 +937,7 @@ impl Kernel {
             }
             if action.blocks() && core.has_deliverable(slot) {
                 // A signal came during the call: take it before blocking.
-                let restart = core.restarts(slot);
-                core.table.get_mut(slot).sig.interrupt = Some(restart);
+                core.table.get_mut(slot).sig.interrupt = core.interruption(slot);
                 core.table.get_mut(slot).voluntary += 1;
                 end_dispatch(core, slot);
                 core.make_ready(slot, Requeue::Yielded)?;

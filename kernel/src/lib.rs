@@ -74,7 +74,10 @@
 //! contained panics; deadlock reports; signals (dispositions, handlers, masks, EINTR,
 //! stop and continue, SIGCHLD), process groups and sessions; descriptor
 //! tables, pipes, FIFOs, `poll`, and a filesystem of mounts (in-memory, host directories,
-//! /dev, /proc); and a [`KernelHandle`] for other threads.
+//! /dev, /proc); virtual terminals ([`Kernel::open_tty`]) with a line discipline and job
+//! control (a session's controlling terminal, its foreground group, `tcsetpgrp`,
+//! SIGINT/SIGTSTP from the keyboard, SIGTTIN/SIGTTOU for the background); and a
+//! [`KernelHandle`] for other threads.
 
 #![warn(missing_docs)]
 
@@ -101,6 +104,7 @@ mod status;
 mod sys;
 mod table;
 mod timers;
+mod tty;
 mod vfs;
 mod waker;
 
@@ -122,6 +126,7 @@ pub use signal::{Disposition, SaFlags, SigAction, SigHandler};
 pub use state::{ProcState, WaitFor, WaitOn};
 pub use status::{ExitStatus, ExitValue, FnOutput, Never};
 pub use sys::{KillTarget, SigHow, SignalStream};
+pub use tty::{MAX_INPUT, MAX_OUTPUT, TtyHandle, TtyId, TtyMode};
 pub use vfs::{DirEntry, FileType, SYMLOOP_MAX, Stat};
 pub use vproc_ipc::{Errno, PollEvents, SigSet, Signal};
 pub use vproc_sched::Tick;

@@ -1431,6 +1431,7 @@ impl Model {
                 Stdio::Null => {
                     self.new_desc(Object::Null, OpenFlags::RDWR, Some("/dev/null"), false)
                 }
+                Stdio::Tty(_) => unreachable!("the model opens no terminal"),
                 Stdio::Piped => {
                     let pipe = self.new_pipe(None);
                     let (child, parent) = if n == 0 {

@@ -236,7 +236,10 @@ fn dev_null_zero_and_the_processs_own_stdout() {
             .into_iter()
             .map(|e| e.name)
             .collect();
-        assert_eq!(names, ["fd", "null", "stderr", "stdin", "stdout", "zero"]);
+        assert_eq!(
+            names,
+            ["fd", "null", "stderr", "stdin", "stdout", "tty", "zero"]
+        );
         for fd in [null, zero] {
             p.close(fd).expect("close");
         }

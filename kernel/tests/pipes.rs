@@ -451,3 +451,76 @@ fn poll_wakes_on_the_first_ready_descriptor_and_on_timeout() {
         p.close(w1).expect("close");
     });
 }
+
+#[test]
+fn a_stop_taken_as_a_read_blocks_does_not_make_it_fail_once_continued() {
+    // The stop comes at the scheduling point of the read itself: once continued, the
+    // read goes on waiting (no handler ran, so nothing interrupts it) and gets the data.
+    let mut kernel = Kernel::new();
+    let reader = kernel
+        .spawn_fn_child(Command::new("reader").stdin(Stdio::Piped), |p| async move {
+            p.kill(p.pid(), Signal::SIGTSTP).expect("kill");
+            let mut buf = [0u8; 8];
+            let n = p.read(Fd::STDIN, &mut buf).await.expect("read");
+            assert_eq!(&buf[..n], b"data");
+        })
+        .expect("spawn");
+    kernel.run_for(10).expect("run");
+    let ps = kernel.ps();
+    let row = ps.iter().find(|r| r.pid == reader.pid).expect("row");
+    assert_eq!(row.state.code(), 'T', "stopped by SIGTSTP");
+    kernel.kill(reader.pid, Signal::SIGCONT).expect("kill");
+    kernel.run_for(10).expect("run");
+    reader
+        .stdin
+        .as_ref()
+        .expect("piped")
+        .try_write(bytes::Bytes::from_static(b"data"))
+        .expect("write");
+    drop(reader.stdin);
+    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
+    assert_eq!(
+        kernel.exit_status(reader.pid).expect("status"),
+        Some(ExitStatus::Exited(0))
+    );
+}
+
+#[test]
+fn a_child_starts_with_ignored_signals_ignored_unless_asked_to_reset_them() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        p.signal(Signal::SIGINT, Disposition::Ignore)
+            .expect("ignore");
+        p.signal(Signal::SIGQUIT, Disposition::Ignore)
+            .expect("ignore");
+        let inherits = p
+            .spawn_fn(Command::new("inherits"), |c| async move {
+                c.raise(Signal::SIGINT).await.expect("raise");
+            })
+            .expect("spawn");
+        let reset = vproc_kernel::SigSet::of(Signal::SIGINT);
+        let resets = p
+            .spawn_fn(
+                Command::new("resets").signal_default(reset),
+                |c| async move {
+                    assert!(matches!(
+                        c.sigaction_of(Signal::SIGQUIT).disposition,
+                        Disposition::Ignore
+                    ));
+                    c.raise(Signal::SIGINT).await.expect("raise");
+                },
+            )
+            .expect("spawn");
+        let status = |pid| p.waitpid(WaitFor::Pid(pid), WaitFlags::empty());
+        let first = status(inherits).await.expect("wait").expect("status").1;
+        assert_eq!(first, ExitStatus::Exited(0));
+        let second = status(resets).await.expect("wait").expect("status").1;
+        assert_eq!(
+            second,
+            ExitStatus::Signaled {
+                signal: Signal::SIGINT,
+                core_dumped: false
+            }
+        );
+    });
+}

@@ -255,6 +255,7 @@ const CLEAN: LiveObjects = LiveObjects {
     descriptors: 0,
     open_files: 0,
     pipes: 0,
+    terminals: 0,
 };
 
 /// Host actions between slices of a run.

@@ -1,5 +1,6 @@
 //! The tour's scenes, in the order they play.
 
+mod ctrl_c;
 mod deadlock;
 mod fifo;
 mod handle;
@@ -22,7 +23,7 @@ type Scene = (&'static str, fn() -> SceneResult);
 pub fn tour() -> SceneResult {
     println!("vproc: virtual processes in one program, on a cooperative priority scheduler.");
     println!("Each scene runs on a kernel of its own, with a virtual clock counted in ticks.");
-    let scenes: [Scene; 11] = [
+    let scenes: [Scene; 12] = [
         ("A process tree", tree::play),
         ("Priorities, and aging", priorities::play),
         ("One workload, nine policies", policies::play),
@@ -33,6 +34,7 @@ pub fn tour() -> SceneResult {
         ("A pipeline, and its throughput", pipeline::play),
         ("A FIFO rendezvous", fifo::play),
         ("cat /proc/<pid>/status", procfs::play),
+        ("Ctrl-C on the terminal", ctrl_c::play),
         ("The process table", table::play),
     ];
     for (number, (title, play)) in scenes.into_iter().enumerate() {

@@ -3,12 +3,14 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use vproc_ipc::{PipeReader, PipeWriter};
 
 use super::{Census, PipeToken};
 use crate::OpenFlags;
+use crate::tty::Tty;
 use crate::vfs::{Device, RegularFile, Stat};
 
 /// The object an open file description reads and writes.
@@ -27,6 +29,8 @@ pub(crate) enum FileObject {
     Device(Device),
     /// A generated file (under /proc): its text as it was when opened.
     Text(Bytes),
+    /// A virtual terminal.
+    Tty(Arc<Tty>),
 }
 
 /// An open file description.

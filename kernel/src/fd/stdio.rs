@@ -18,6 +18,11 @@ pub enum Stdio {
     Piped,
     /// `/dev/null`.
     Null,
+    /// The virtual terminal of this number, opened for reading and writing (one open
+    /// file for all the streams that name it). A child that starts a new session with
+    /// it makes it the session's controlling terminal, as a session leader opening a
+    /// terminal does on Linux. ENXIO for a terminal that does not exist.
+    Tty(crate::TtyId),
 }
 
 /// A child started by [`Proc::spawn_child`](crate::Proc::spawn_child): its pid and the

@@ -205,15 +205,21 @@ impl Core {
         }
     }
 
-    /// Whether the signal `slot` takes next would let an interrupted call restart (its
-    /// handler has `SA_RESTART`).
-    pub(crate) fn restarts(&self, slot: u32) -> bool {
+    /// How the signals `slot` can take now affect the blocking call it is entering:
+    /// `None` when no handler will run (a stop, once continued, lets the call go on
+    /// waiting, as Linux restarts it), else `Some` of whether the call restarts (every
+    /// handler to run has `SA_RESTART`).
+    pub(crate) fn interruption(&self, slot: u32) -> Option<bool> {
         let sig = &self.table.get(slot).sig;
-        sig.deliverable().first().is_some_and(|signal| {
+        let mut interruption = None;
+        for signal in sig.deliverable().signals() {
             let action = sig.actions.get(signal);
-            matches!(action.disposition, Disposition::Handler(_))
-                && action.flags.contains(SaFlags::RESTART)
-        })
+            if signal.is_catchable() && matches!(action.disposition, Disposition::Handler(_)) {
+                let restart = action.flags.contains(SaFlags::RESTART);
+                interruption = Some(interruption.unwrap_or(true) && restart);
+            }
+        }
+        interruption
     }
 
     /// Whether a handler interrupted the blocking call of `slot`; `Some(restart)`, once.

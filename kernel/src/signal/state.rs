@@ -40,12 +40,21 @@ pub(crate) struct SigState {
 
 impl SigState {
     /// The state a spawned child starts with: the parent's mask and ignored signals
-    /// (handlers reset, as by `exec`), nothing pending.
-    pub(crate) fn for_child(&self, defaults: &Rc<SigActions>) -> SigState {
+    /// (handlers reset, as by `exec`), but the signals of `reset` at their default
+    /// actions, nothing pending.
+    pub(crate) fn for_child(&self, defaults: &Rc<SigActions>, reset: SigSet) -> SigState {
         let actions = if self.actions.all_default() {
             defaults.clone()
         } else {
-            Rc::new(self.actions.for_child())
+            let mut actions = self.actions.for_child();
+            for signal in reset.signals().filter(|s| s.is_catchable()) {
+                actions.set(signal, super::SigAction::default());
+            }
+            if actions.all_default() {
+                defaults.clone()
+            } else {
+                Rc::new(actions)
+            }
         };
         SigState {
             blocked: self.blocked,

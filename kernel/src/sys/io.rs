@@ -39,6 +39,7 @@ impl Proc {
                     Ok(self.block_on(WaitOn::Read, r.read(max)).await?)
                 }
             }
+            FileObject::Tty(tty) => self.read_tty(tty, file, max).await,
             FileObject::Text(text) => {
                 let start = (file.offset.get() as usize).min(text.len());
                 let end = start.saturating_add(max).min(text.len());
@@ -59,7 +60,10 @@ impl Proc {
     pub async fn read(&self, fd: Fd, buf: &mut [u8]) -> SysResult<usize> {
         let file = self.readable(fd)?;
         match &file.object {
-            FileObject::PipeRead(_) | FileObject::PipeBoth(..) | FileObject::Text(_) => {
+            FileObject::PipeRead(_)
+            | FileObject::PipeBoth(..)
+            | FileObject::Text(_)
+            | FileObject::Tty(_) => {
                 let data = self.read_open(fd, &file, buf.len()).await?;
                 buf[..data.len()].copy_from_slice(&data);
                 Ok(data.len())
@@ -103,6 +107,7 @@ impl Proc {
                     self.block_on(WaitOn::Write, w.write(data)).await
                 }
             }
+            FileObject::Tty(tty) => return self.write_tty(tty, file, &data).await,
             _ => return write_now(file, &data),
         };
         if let Err(e) = &written
@@ -121,6 +126,7 @@ impl Proc {
             FileObject::PipeWrite(_) | FileObject::PipeBoth(..) => {
                 self.write_open(&file, Bytes::copy_from_slice(data)).await
             }
+            FileObject::Tty(tty) => self.write_tty(tty, &file, data).await,
             _ => write_now(&file, data),
         }
     }
@@ -134,6 +140,12 @@ impl Proc {
                 return Err(Error::new(
                     Errno::ESPIPE,
                     format!("descriptor {fd} is a pipe: it has no offset"),
+                ));
+            }
+            FileObject::Tty(_) => {
+                return Err(Error::new(
+                    Errno::ESPIPE,
+                    format!("descriptor {fd} is a terminal: it has no offset"),
                 ));
             }
             FileObject::File(f) => f.stat()?.size,

@@ -8,6 +8,7 @@ mod pgrp;
 mod poll;
 mod signal;
 mod spawn;
+mod tty;
 
 pub use signal::{KillTarget, SigHow, SignalStream};
 

@@ -8,7 +8,7 @@ use crate::process::Action;
 use crate::{PollFd, Proc, SysResult};
 
 /// What an open file is ready for now. Files and devices never block: always readable
-/// and writable, as on Linux.
+/// and writable, as on Linux. (A terminal's readiness is taken with its waker.)
 fn readiness(file: &OpenFile) -> PollEvents {
     match &file.object {
         FileObject::PipeRead(r) => r.readiness(),
@@ -43,6 +43,14 @@ impl Proc {
                             FileObject::PipeRead(r) => watches.push(r.watch(cx.waker())),
                             FileObject::PipeWrite(w) => watches.push(w.watch(cx.waker())),
                             FileObject::PipeBoth(r, _) => watches.push(r.watch(cx.waker())),
+                            FileObject::Tty(tty) => {
+                                let always = PollEvents::POLLHUP | PollEvents::POLLERR;
+                                entry.revents = tty.readiness(cx.waker()) & (entry.events | always);
+                                if !entry.revents.is_empty() {
+                                    ready += 1;
+                                }
+                                continue;
+                            }
                             _ => {}
                         }
                         let always = PollEvents::POLLHUP | PollEvents::POLLERR;

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use vproc_ipc::{Errno, Fifo};
 
-use super::{Backend, DirEntry, FileSystem, FileType, Node, Stat, Walked, join, procfs};
+use super::{Backend, Device, DirEntry, FileSystem, FileType, Node, Stat, Walked, join, procfs};
 use crate::core::Core;
 use crate::fd::{FileObject, OpenFile};
 use crate::{Error, OpenFlags, SysResult};
@@ -126,6 +126,15 @@ impl Core {
         let object = match node {
             Node::File(file) => FileObject::File(file),
             Node::Directory(stat) => FileObject::Directory(stat),
+            Node::Device(Device::Tty) => {
+                let tty = self.ctty(caller).ok_or_else(|| {
+                    Error::new(
+                        Errno::ENXIO,
+                        format!("{path}: the process has no controlling terminal"),
+                    )
+                })?;
+                FileObject::Tty(tty)
+            }
             Node::Device(device) => FileObject::Device(device),
             Node::Fifo(fifo, stat) => {
                 return Ok(Opened::Fifo {
@@ -185,6 +194,15 @@ impl Core {
                 size: 0,
                 nlink: 1,
                 ino: 0,
+                dev: 0,
+            },
+            // As a pseudo-terminal's slave: crw--w----.
+            FileObject::Tty(tty) => Stat {
+                kind: FileType::CharDevice,
+                mode: 0o620,
+                size: 0,
+                nlink: 1,
+                ino: u64::from(tty.id().0) + 3,
                 dev: 0,
             },
             FileObject::Text(text) => Stat {

@@ -1,4 +1,5 @@
-//! /dev: null, zero, and the process's own standard streams.
+//! /dev: null, zero, tty (the caller's controlling terminal), and the process's own
+//! standard streams.
 //!
 //! `/dev/stdin`, `/dev/stdout`, `/dev/stderr` and `/dev/fd` are symbolic links into
 //! `/proc/self/fd`, as on Linux, so opening one gives the open file the process has on
@@ -10,12 +11,13 @@ use super::fs::Device;
 use super::{DirEntry, FileSystem, FileType, Node, Stat};
 use crate::{Error, OpenFlags, SysResult};
 
-const ENTRIES: [(&str, Entry); 6] = [
+const ENTRIES: [(&str, Entry); 7] = [
     ("fd", Entry::Link("/proc/self/fd")),
     ("null", Entry::Device(Device::Null)),
     ("stderr", Entry::Link("/proc/self/fd/2")),
     ("stdin", Entry::Link("/proc/self/fd/0")),
     ("stdout", Entry::Link("/proc/self/fd/1")),
+    ("tty", Entry::Device(Device::Tty)),
     ("zero", Entry::Device(Device::Zero)),
 ];
 

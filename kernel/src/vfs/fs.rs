@@ -87,6 +87,9 @@ pub(crate) enum Device {
     Null,
     /// `/dev/zero`: reads give zeros, writes vanish.
     Zero,
+    /// `/dev/tty`: opening it gives the caller's controlling terminal (the VFS makes the
+    /// open file of that terminal; no open file is ever of this device itself).
+    Tty,
 }
 
 /// A filesystem backend mounted somewhere in the VFS.
