@@ -678,10 +678,15 @@ impl Core {
 
     /// Arms the timer that wakes a sleeping process at `until` (once: a sleeper polled
     /// again, after a stop, keeps the timer it has). `Tick::MAX` is never: no timer.
+    /// A timer left armed for another tick (a sleep a signal ended early) is disarmed.
     pub(crate) fn add_timer(&mut self, slot: u32, until: Tick) {
         let process = self.table.get_mut(slot);
+        if process.timer != 0 && process.wake_at == until {
+            return;
+        }
         process.wake_at = until;
-        if until == Tick::MAX || (process.timer != 0 && process.wake_at == until) {
+        if until == Tick::MAX {
+            process.timer = 0;
             return;
         }
         self.timer_seq += 1;

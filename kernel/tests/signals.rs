@@ -725,6 +725,33 @@ fn sleep_ends_early_with_the_ticks_left_even_with_sa_restart() {
 }
 
 #[test]
+fn a_sleep_after_an_interrupted_sleep_wakes_on_time() {
+    // The interrupted sleep's timer must not stand in for the next sleep's.
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        p.sigaction(Signal::SIGUSR1, SigAction::handler(|_, _| {}))
+            .expect("sigaction");
+        for next in [50, 500] {
+            let child = p
+                .spawn_fn(Command::new("poker"), |c| async move {
+                    c.sleep(10).await;
+                    c.kill(c.getppid(), Signal::SIGUSR1).expect("kill");
+                })
+                .expect("spawn");
+            assert!(p.sleep(100).await > 0);
+            let start = p.now();
+            assert_eq!(p.sleep(next).await, 0);
+            let slept = p.now() - start;
+            assert!(
+                (next..next + 3).contains(&slept),
+                "slept {slept} for {next}"
+            );
+            wait_for(&p, child, WaitFlags::empty()).await;
+        }
+    });
+}
+
+#[test]
 fn sigsuspend_waits_for_a_handler_then_restores_the_mask() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
@@ -1241,6 +1268,42 @@ fn alarm_sends_sigalrm_after_its_ticks() {
         assert_eq!(count.get(), 1);
         assert!((45..=50).contains(&slept), "slept {slept}");
         assert!(left >= 950, "left {left}");
+    });
+}
+
+#[test]
+fn rearming_an_alarm_returns_the_ticks_left_and_zero_cancels_it() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let count = counter();
+        p.sigaction(Signal::SIGALRM, counting(&count))
+            .expect("sigaction");
+        // Each call costs a tick: an alarm armed just after `now()` said t fires at
+        // t + 1 + its ticks.
+        let armed = p.now();
+        assert_eq!(p.alarm(100), 0, "none armed");
+        p.sleep(30).await;
+        let rearmed = p.now();
+        let left = p.alarm(200);
+        assert_eq!(
+            left,
+            100 - (rearmed - armed),
+            "the first alarm's ticks left"
+        );
+        p.sleep(150).await;
+        assert_eq!(count.get(), 0, "the first alarm was replaced");
+        let cancelled = p.now();
+        assert_eq!(p.alarm(0), 200 - (cancelled - rearmed));
+        assert_eq!(p.sleep(500).await, 0, "cancelled: nothing ended the sleep");
+        assert_eq!(count.get(), 0);
+        assert_eq!(p.alarm(0), 0);
+        // One alarm fires once.
+        p.alarm(10);
+        p.sleep(5).await;
+        let left = p.sleep(100).await;
+        assert!(left > 0);
+        assert_eq!(p.sleep(100).await, 0);
+        assert_eq!(count.get(), 1);
     });
 }
 
