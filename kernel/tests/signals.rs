@@ -10,8 +10,9 @@ use std::rc::Rc;
 use common::{errno_of, events_of, expect_row, record_events, row, run_main};
 use vproc_ipc::DefaultAction;
 use vproc_kernel::{
-    Command, Disposition, Errno, EventKind, ExitStatus, Fd, Kernel, OpenFlags, Pid, Proc,
-    ProcState, SaFlags, SigAction, SigHow, SigSet, Signal, Stdio, Stop, WaitFlags, WaitFor, WaitOn,
+    Command, Disposition, Errno, EventKind, ExitStatus, Fd, Kernel, OpenFlags, Pid, PollEvents,
+    PollFd, Proc, ProcState, SaFlags, SigAction, SigHow, SigSet, Signal, Stdio, Stop, WaitFlags,
+    WaitFor, WaitOn,
 };
 
 // ---------------------------------------------------------------------------------------
@@ -747,6 +748,41 @@ fn a_sleep_after_an_interrupted_sleep_wakes_on_time() {
                 "slept {slept} for {next}"
             );
             wait_for(&p, child, WaitFlags::empty()).await;
+        }
+    });
+}
+
+#[test]
+fn poll_fails_with_eintr_and_is_never_restarted() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        for (flags, timeout) in [
+            (SaFlags::empty(), None),
+            (SaFlags::RESTART, None),
+            (SaFlags::RESTART, Some(1_000)),
+        ] {
+            let count = counter();
+            let c = count.clone();
+            let (child, w) = child_reading_a_pipe(&p, move |c2| async move {
+                c2.sigaction(Signal::SIGUSR1, counting(&c).flags(flags))
+                    .expect("sigaction");
+                let mut fds = [PollFd::new(Fd::STDIN, PollEvents::POLLIN)];
+                assert_eq!(errno_of(c2.poll(&mut fds, timeout).await), Errno::EINTR);
+            });
+            p.sleep(10).await;
+            assert_eq!(state_of(&p, child), ProcState::Waiting(WaitOn::Poll));
+            p.kill(child, Signal::SIGUSR1).expect("kill");
+            p.sleep(10).await;
+            assert!(
+                row(&p.ps(), child).is_none_or(|r| r.state == ProcState::Zombie),
+                "{flags:?} {timeout:?}: the poll goes on"
+            );
+            p.close(w).expect("close");
+            assert_eq!(
+                wait_for(&p, child, WaitFlags::empty()).await,
+                ExitStatus::Exited(0)
+            );
+            assert_eq!(count.get(), 1);
         }
     });
 }

@@ -4,6 +4,7 @@ use vproc_ipc::{PollEvents, Watch};
 use vproc_sched::Tick;
 
 use crate::fd::{FileObject, OpenFile};
+use crate::proc::interrupted as interrupted_call;
 use crate::process::Action;
 use crate::{PollFd, Proc, SysResult};
 
@@ -23,15 +24,22 @@ impl Proc {
     /// `POLLHUP` / `POLLERR` (always reported), or `timeout` ticks pass (`None`: no
     /// limit; `Some(0)`: do not wait). Sets each entry's `revents` and returns how many
     /// entries have some; 0 on timeout. A descriptor that is not open gets `POLLNVAL`.
+    ///
+    /// A signal handler that runs while it waits makes it fail with EINTR, with or
+    /// without `SA_RESTART` (poll is never restarted, as on Linux).
     pub async fn poll(&self, fds: &mut [PollFd], timeout: Option<Tick>) -> SysResult<usize> {
         let deadline = self.global(|core| timeout.map(|t| core.now.saturating_add(t)));
         let mut watches: Vec<Watch> = Vec::new();
+        let mut first = true;
         std::future::poll_fn(|cx| {
             watches.clear();
             let mut core = self.core.borrow_mut();
             let Some(slot) = self.me(&core) else {
                 return std::task::Poll::Ready(Err(self.gone()));
             };
+            // A mark left before this call is no interruption of it.
+            let interrupt = core.take_interrupt(slot);
+            let interrupted = !std::mem::take(&mut first) && interrupt.is_some();
             let table = &core.table.get(slot).fds;
             let mut ready = 0;
             for entry in fds.iter_mut() {
@@ -61,9 +69,17 @@ impl Proc {
                     ready += 1;
                 }
             }
-            if ready > 0 || deadline.is_some_and(|d| core.now >= d) {
+            if ready > 0 {
                 watches.clear();
                 return std::task::Poll::Ready(Ok(ready));
+            }
+            if interrupted {
+                watches.clear();
+                return std::task::Poll::Ready(Err(interrupted_call("poll")));
+            }
+            if deadline.is_some_and(|d| core.now >= d) {
+                watches.clear();
+                return std::task::Poll::Ready(Ok(0));
             }
             core.action.set(Action::Poll(deadline.unwrap_or(Tick::MAX)));
             std::task::Poll::Pending
