@@ -937,7 +937,6 @@ impl Kernel {
             }
             if action.blocks() && core.has_deliverable(slot) {
                 // A signal came during the call: take it before blocking.
-                core.table.get_mut(slot).sig.interrupt = core.interruption(slot);
                 core.table.get_mut(slot).voluntary += 1;
                 end_dispatch(core, slot);
                 core.make_ready(slot, Requeue::Yielded)?;

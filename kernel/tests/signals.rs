@@ -753,6 +753,45 @@ fn a_sleep_after_an_interrupted_sleep_wakes_on_time() {
 }
 
 #[test]
+fn an_ignored_signal_unblocked_while_pending_interrupts_nothing() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        for signal in [Signal::SIGCHLD, Signal::SIGCONT, Signal::SIGTERM] {
+            if signal == Signal::SIGTERM {
+                p.signal(signal, Disposition::Ignore).expect("ignore");
+            }
+            p.sigprocmask(SigHow::Block, SigSet::of(signal));
+            p.kill(p.pid(), signal).expect("kill");
+            assert_eq!(p.sigpending(), SigSet::of(signal), "kept while blocked");
+            p.sigprocmask(SigHow::Unblock, SigSet::of(signal));
+            assert_eq!(p.sleep(50).await, 0, "{signal} ended the sleep");
+        }
+    });
+}
+
+#[test]
+fn a_stop_taken_at_a_blocking_call_does_not_interrupt_it() {
+    let mut kernel = Kernel::new();
+    let pid = kernel
+        .spawn_fn(Command::new("stopper"), |p| async move {
+            p.sigprocmask(SigHow::Block, SigSet::of(Signal::SIGTSTP));
+            p.raise(Signal::SIGTSTP).await.expect("raise");
+            p.sigprocmask(SigHow::Unblock, SigSet::of(Signal::SIGTSTP));
+            // The stop is taken here; continued, the sleep goes on to its end.
+            if p.sleep(100).await == 0 { 0 } else { 1 }
+        })
+        .expect("spawn");
+    assert_eq!(kernel.run_for(20).unwrap(), Stop::TimeLimit);
+    assert_eq!(expect_row(&kernel.ps(), pid).state, ProcState::Stopped);
+    kernel.kill(pid, Signal::SIGCONT).unwrap();
+    assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+    assert_eq!(
+        kernel.exit_status(pid).unwrap(),
+        Some(ExitStatus::Exited(0))
+    );
+}
+
+#[test]
 fn poll_fails_with_eintr_and_is_never_restarted() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
@@ -996,6 +1035,32 @@ fn a_stop_signal_discards_a_pending_sigcont() {
         p.sigprocmask(SigHow::SetMask, SigSet::empty());
         p.yield_now().await;
         assert_eq!(count.get(), 0, "the SIGCONT was discarded");
+    });
+}
+
+#[test]
+fn a_handled_sigcont_continues_and_runs_its_handler() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let count = counter();
+        let c = count.clone();
+        let child = p
+            .spawn_fn(Command::new("worker"), move |c2| async move {
+                c2.sigaction(Signal::SIGCONT, counting(&c))
+                    .expect("sigaction");
+                // The handler interrupts the sleep, as on Linux.
+                if c2.sleep(50).await > 0 { 0 } else { 1 }
+            })
+            .expect("spawn");
+        p.sleep(5).await;
+        p.kill(child, Signal::SIGSTOP).expect("kill");
+        p.kill(child, Signal::SIGCONT).expect("kill");
+        assert_eq!(
+            wait_for(&p, child, WaitFlags::empty()).await,
+            ExitStatus::Exited(0),
+            "the sleep ended early"
+        );
+        assert_eq!(count.get(), 1);
     });
 }
 

@@ -70,19 +70,13 @@ impl Core {
         let stops = signal == Signal::SIGSTOP
             || (matches!(action.disposition, Disposition::Default)
                 && signal.default_action() == DefaultAction::Stop);
-        let restart = match &action.disposition {
-            Disposition::Handler(_) => action.flags.contains(SaFlags::RESTART),
-            _ => false,
-        };
         match p.state {
             ProcState::Ready | ProcState::Waiting(_) if stops => {
                 p.sig.pending.remove_signal(signal);
                 self.stop_process(slot, signal)
             }
-            ProcState::Waiting(_) => {
-                p.sig.interrupt = Some(restart);
-                self.make_ready(slot, Requeue::Woken)
-            }
+            // Whether the call is interrupted is known only when a handler runs.
+            ProcState::Waiting(_) => self.make_ready(slot, Requeue::Woken),
             ProcState::Stopped if signal == Signal::SIGKILL => {
                 self.make_ready(slot, Requeue::Woken)
             }
@@ -178,6 +172,12 @@ impl Core {
                         if flags.contains(SaFlags::RESETHAND) {
                             Rc::make_mut(&mut p.sig.actions).set(signal, SigAction::default());
                         }
+                        // The call the process is in (if any) is interrupted; the first
+                        // handler decides whether it restarts, as on Linux. (A mark left
+                        // outside any call is dropped by the next call's first poll.)
+                        if p.sig.interrupt.is_none() {
+                            p.sig.interrupt = Some(flags.contains(SaFlags::RESTART));
+                        }
                         return Ok(Some(Delivery::Handle {
                             handler,
                             signal,
@@ -203,23 +203,6 @@ impl Core {
                 DefaultAction::Ignore | DefaultAction::Continue => {}
             }
         }
-    }
-
-    /// How the signals `slot` can take now affect the blocking call it is entering:
-    /// `None` when no handler will run (a stop, once continued, lets the call go on
-    /// waiting, as Linux restarts it), else `Some` of whether the call restarts (every
-    /// handler to run has `SA_RESTART`).
-    pub(crate) fn interruption(&self, slot: u32) -> Option<bool> {
-        let sig = &self.table.get(slot).sig;
-        let mut interruption = None;
-        for signal in sig.deliverable().signals() {
-            let action = sig.actions.get(signal);
-            if signal.is_catchable() && matches!(action.disposition, Disposition::Handler(_)) {
-                let restart = action.flags.contains(SaFlags::RESTART);
-                interruption = Some(interruption.unwrap_or(true) && restart);
-            }
-        }
-        interruption
     }
 
     /// Whether a handler interrupted the blocking call of `slot`; `Some(restart)`, once.

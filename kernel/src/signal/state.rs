@@ -25,8 +25,10 @@ pub(crate) struct SigState {
     pub blocked: SigSet,
     /// Dispositions, shared until changed.
     pub actions: Rc<SigActions>,
-    /// A signal with a handler interrupted the blocking call the process is in: `Some`
-    /// of whether the call should restart (`SA_RESTART`).
+    /// A handler ran (the first since the process's current call began sets it): the
+    /// blocking call it is in is interrupted. `Some` of whether the call should restart
+    /// (that handler's `SA_RESTART`). A stop and continue alone set nothing: the call
+    /// goes on.
     pub interrupt: Option<bool>,
     /// The mask `sigsuspend` replaced, to restore when it returns.
     pub saved_mask: Option<SigSet>,
