@@ -319,6 +319,56 @@ fn setsid_by_a_group_leader_is_eperm() {
 }
 
 #[test]
+fn setpgid_across_sessions_is_eperm() {
+    run_in_own_group(|p| async move {
+        let me = p.pid();
+        // A child that started a session of its own.
+        let leader = p
+            .spawn_fn(Command::new("leader").new_session(), |c| async move {
+                c.sleep(1_000).await;
+            })
+            .expect("spawn");
+        assert_eq!(p.getsid(Some(leader)).expect("getsid"), leader);
+        assert_eq!(
+            errno_of(p.setpgid(Some(leader), Some(me))),
+            Errno::EPERM,
+            "another session (and before it ran)"
+        );
+        p.sleep(10).await;
+        assert_eq!(
+            errno_of(p.setpgid(Some(leader), Some(me))),
+            Errno::EPERM,
+            "another session is checked before 'already ran' (Linux)"
+        );
+        // A child that called setsid itself.
+        let runaway = p
+            .spawn_fn(Command::new("runaway"), |c| async move {
+                c.setsid().expect("setsid");
+                c.sleep(1_000).await;
+            })
+            .expect("spawn");
+        p.sleep(10).await;
+        assert_eq!(p.getsid(Some(runaway)).expect("getsid"), runaway);
+        assert_eq!(errno_of(p.setpgid(Some(runaway), None)), Errno::EPERM);
+        // We may not join a group of another session.
+        assert_eq!(errno_of(p.setpgid(None, Some(leader))), Errno::EPERM);
+        assert_eq!(p.getpgrp(), me);
+        // A new child may not start in a group of another session.
+        assert_eq!(
+            errno_of(p.spawn_fn(Command::new("x").process_group(leader), |_| async {})),
+            Errno::EPERM
+        );
+        for pid in [leader, runaway] {
+            p.kill(pid, Signal::SIGKILL).expect("kill");
+            status_of(&p, pid).await;
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// The group and session a child starts in
+
+#[test]
 fn command_process_group_and_new_session_place_the_child() {
     run_in_own_group(|p| async move {
         let me = p.pid();

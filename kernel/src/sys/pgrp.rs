@@ -46,6 +46,7 @@ impl Proc {
             let slot = core.target(me, pid)?;
             let target = core.table.get(slot);
             let my_sid = core.table.get(me).sid;
+            // Checked in Linux's order: ESRCH, then the session (EPERM), then EACCES.
             if slot != me {
                 if target.parent != me {
                     return Err(Error::new(
@@ -53,16 +54,16 @@ impl Proc {
                         format!("pid {} is neither the caller nor its child", target.pid),
                     ));
                 }
-                if target.started != vproc_sched::Tick::MAX {
-                    return Err(Error::new(
-                        Errno::EACCES,
-                        format!("child {} has already started its program", target.pid),
-                    ));
-                }
                 if target.sid != my_sid {
                     return Err(Error::new(
                         Errno::EPERM,
                         format!("child {} is in another session", target.pid),
+                    ));
+                }
+                if target.started != vproc_sched::Tick::MAX {
+                    return Err(Error::new(
+                        Errno::EACCES,
+                        format!("child {} has already started its program", target.pid),
                     ));
                 }
             }
