@@ -142,6 +142,37 @@ fn kill_of_a_group_reaches_every_member_and_nothing_else() {
 }
 
 #[test]
+fn a_group_of_zombies_exists_until_they_are_reaped_as_on_linux() {
+    run_in_own_group(|p| async move {
+        let me = p.pid();
+        let quick = p
+            .spawn_fn(Command::new("quick").process_group(Pid(0)), |_| async { 3 })
+            .expect("spawn");
+        p.sleep(10).await;
+        // The zombie is still a member of its group until it is reaped: kill finds the
+        // group (and does nothing to it), a child may join it.
+        p.kill(KillTarget::Group(quick), Signal::SIGTERM)
+            .expect("kill a group of zombies");
+        p.kill(quick, Signal::SIGTERM).expect("kill a zombie");
+        let joiner = sleeper(&p, Command::new("joiner"));
+        p.setpgid(Some(joiner), Some(quick)).expect("join");
+        p.setpgid(Some(joiner), Some(me)).expect("leave");
+        assert_eq!(status_of(&p, quick).await, ExitStatus::Exited(3));
+        assert_eq!(
+            errno_of(p.kill(KillTarget::Group(quick), Signal::SIGTERM)),
+            Errno::ESRCH
+        );
+        assert_eq!(
+            errno_of(p.setpgid(Some(joiner), Some(quick))),
+            Errno::EPERM,
+            "reaped: the group is gone"
+        );
+        p.kill(joiner, Signal::SIGKILL).expect("kill");
+        status_of(&p, joiner).await;
+    });
+}
+
+#[test]
 fn kill_of_all_reaches_everyone_but_init_and_the_caller() {
     let mut kernel = Kernel::new();
     let others: Vec<Pid> = (0..3)

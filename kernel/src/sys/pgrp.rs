@@ -6,20 +6,21 @@ use crate::core::Core;
 use crate::{Error, Pid, Proc, SysResult};
 
 impl Core {
-    /// The live members of process group `pgid`.
+    /// The members of process group `pgid`. A zombie stays a member until it is reaped,
+    /// as on Linux (a signal to it does nothing, but a group of zombies exists).
     pub(crate) fn group(&self, pgid: Pid) -> Vec<u32> {
         self.table
             .iter()
-            .filter(|(_, p)| p.pgid == pgid && !p.is_zombie())
+            .filter(|(_, p)| p.pgid == pgid)
             .map(|(slot, _)| slot)
             .collect()
     }
 
-    /// Whether a live process of session `sid` leads or belongs to group `pgid`.
+    /// Whether a process of session `sid` (a zombie too) belongs to group `pgid`.
     pub(crate) fn group_in_session(&self, pgid: Pid, sid: Pid) -> bool {
         self.table
             .iter()
-            .any(|(_, p)| p.pgid == pgid && p.sid == sid && !p.is_zombie())
+            .any(|(_, p)| p.pgid == pgid && p.sid == sid)
     }
 
     /// The slot of `pid` (`None`: `me`); ESRCH when there is no such process.
@@ -127,10 +128,10 @@ impl Proc {
 }
 
 impl Core {
-    /// Whether a process other than `me` is in the group numbered `pgid`.
+    /// Whether a process other than `me` (a zombie too) is in the group numbered `pgid`.
     fn group_in_session_other_than(&self, pgid: Pid, me: u32) -> bool {
         self.table
             .iter()
-            .any(|(slot, p)| slot != me && p.pgid == pgid && !p.is_zombie())
+            .any(|(slot, p)| slot != me && p.pgid == pgid)
     }
 }

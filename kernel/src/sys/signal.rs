@@ -55,7 +55,8 @@ pub enum SigHow {
 impl Proc {
     /// Sends `signal` to the processes `target` names. The targets take it at their next
     /// scheduling point; one blocked in a call is woken for it. ESRCH when no process
-    /// matches. (Until users exist, any process may signal any other.)
+    /// matches; a zombie matches (until it is reaped, as on Linux) and the signal does
+    /// nothing to it. (Until users exist, any process may signal any other.)
     pub fn kill(&self, target: impl Into<KillTarget>, signal: Signal) -> SysResult<()> {
         let target = target.into();
         self.syscall(|core, me| {
@@ -69,7 +70,7 @@ impl Proc {
                 KillTarget::All => core
                     .table
                     .iter()
-                    .filter(|&(slot, p)| slot != me && p.pid != Pid::INIT && !p.is_zombie())
+                    .filter(|&(slot, p)| slot != me && p.pid != Pid::INIT)
                     .map(|(slot, _)| slot)
                     .collect(),
             };
