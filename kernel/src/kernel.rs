@@ -906,6 +906,14 @@ impl Kernel {
                             self.paused = Some(slot);
                             return Ok(());
                         }
+                        Burst::Signaled => {
+                            drop(core);
+                            if !self.deliver_signals(slot, generation)? {
+                                return Ok(());
+                            }
+                            in_burst = true;
+                            continue;
+                        }
                     }
                 }
             }
@@ -1029,6 +1037,8 @@ enum Burst {
     Preempted,
     /// The `run_for` limit came: the process stays on the CPU until the next run.
     Paused,
+    /// A signal came for it (its alarm): deliver it, then go on with the burst.
+    Signaled,
 }
 
 /// Runs the running process's CPU burst, in chunks that end at the slice's end, the next
@@ -1049,6 +1059,9 @@ fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, E
         }
         if core.due()? {
             core.woke_during_dispatch = true;
+        }
+        if core.has_deliverable(slot) {
+            return Ok(Burst::Signaled);
         }
         let woken_better = core.woke_during_dispatch
             && core.policy.should_preempt(TaskId(slot), core.ran, core.now);

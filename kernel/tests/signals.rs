@@ -1409,6 +1409,53 @@ fn rearming_an_alarm_returns_the_ticks_left_and_zero_cancels_it() {
 }
 
 #[test]
+fn an_alarm_interrupts_a_cpu_burst_under_every_policy() {
+    for policy in vproc_sched::POLICY_NAMES {
+        let policy_of = || vproc_sched::by_name(policy, 10, 1).expect("policy");
+        // By default it ends the process at once, not when the burst is over.
+        let mut kernel = Kernel::builder().policy_boxed(policy_of()).build();
+        let pid = kernel
+            .spawn_fn(Command::new("cruncher"), |p| async move {
+                p.alarm(10);
+                p.compute(100_000).await;
+            })
+            .expect("spawn");
+        assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+        assert_eq!(
+            kernel.exit_status(pid).unwrap(),
+            Some(killed_by(Signal::SIGALRM)),
+            "{policy}"
+        );
+        assert!(kernel.now() <= 12, "{policy}: killed at {}", kernel.now());
+
+        // Handled, the handler runs when it fires, and the burst goes on.
+        let mut kernel = Kernel::builder().policy_boxed(policy_of()).build();
+        let fired = Rc::new(Cell::new(0));
+        let f = fired.clone();
+        let pid = kernel
+            .spawn_fn(Command::new("cruncher"), move |p| async move {
+                let action = SigAction::handler(move |proc, _| f.set(proc.now()));
+                p.sigaction(Signal::SIGALRM, action).expect("sigaction");
+                p.alarm(10);
+                p.compute(1_000).await;
+                u8::from(p.times().user == 1_000)
+            })
+            .expect("spawn");
+        assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+        assert_eq!(
+            kernel.exit_status(pid).unwrap(),
+            Some(ExitStatus::Exited(1)),
+            "{policy}: the whole burst ran"
+        );
+        assert!(
+            (12..=14).contains(&fired.get()),
+            "{policy}: fired at {}",
+            fired.get()
+        );
+    }
+}
+
+#[test]
 fn an_alarm_is_not_inherited() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
