@@ -1456,6 +1456,29 @@ fn an_alarm_interrupts_a_cpu_burst_under_every_policy() {
 }
 
 #[test]
+fn the_alarm_of_a_process_that_ended_does_not_move_the_clock() {
+    let mut kernel = Kernel::new();
+    let parent = kernel
+        .spawn_fn(Command::new("parent"), |p| async move {
+            // The child stays a zombie: its parent never waits.
+            p.spawn_fn(Command::new("alarmed"), |c| async move {
+                c.alarm(1_000_000);
+            })
+            .expect("spawn");
+            p.pause().await.expect_err("never");
+        })
+        .expect("spawn");
+    let report = match kernel.run().unwrap() {
+        Stop::Deadlock(report) => report,
+        other => panic!("expected a deadlock, got {other:?}"),
+    };
+    assert_eq!(report.blocked.len(), 1);
+    assert_eq!(report.blocked[0].0, parent);
+    assert!(report.tick < 100, "the clock jumped to {}", report.tick);
+    kernel.kill(parent, Signal::SIGKILL).unwrap();
+}
+
+#[test]
 fn an_alarm_is_not_inherited() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {

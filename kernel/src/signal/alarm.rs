@@ -29,9 +29,12 @@ impl Core {
         left
     }
 
-    /// Whether the alarm (`seq`, `slot`) is still the one its process has armed.
+    /// Whether the alarm (`seq`, `slot`) is still the one its process has armed (an
+    /// exit cancels it, as on Linux: a zombie's alarm neither fires nor moves the clock).
     fn alarm_is_armed(&self, seq: u64, slot: u32) -> bool {
-        self.table.try_get(slot).is_some_and(|p| p.sig.alarm == seq)
+        self.table
+            .try_get(slot)
+            .is_some_and(|p| p.sig.alarm == seq && !p.is_zombie())
     }
 
     /// The tick of the next armed alarm, dropping cancelled ones.
