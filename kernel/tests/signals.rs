@@ -616,6 +616,53 @@ fn a_blocked_pipe_write_fails_with_eintr_or_restarts() {
 }
 
 #[test]
+fn an_interrupted_pipe_write_returns_what_it_wrote() {
+    // Linux's pipe_write: a handler ends a write that stored some bytes with their count,
+    // with or without SA_RESTART.
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        for restart in [false, true] {
+            let (r, w) = p.pipe2(OpenFlags::CLOEXEC).expect("pipe");
+            let child = p
+                .spawn_fn(
+                    Command::new("writer").stdout(Stdio::Fd(w)),
+                    move |c| async move {
+                        let flags = if restart {
+                            SaFlags::RESTART
+                        } else {
+                            SaFlags::empty()
+                        };
+                        let action = SigAction::handler(|_, _| {}).flags(flags);
+                        c.sigaction(Signal::SIGUSR1, action).expect("sigaction");
+                        let big = vec![b'x'; 100_000];
+                        assert_eq!(c.write(Fd::STDOUT, &big).await.expect("partial"), 65536);
+                    },
+                )
+                .expect("spawn");
+            p.close(w).expect("close");
+            p.sleep(10).await;
+            assert_eq!(state_of(&p, child), ProcState::Waiting(WaitOn::Write));
+            p.kill(child, Signal::SIGUSR1).expect("kill");
+            assert_eq!(
+                wait_for(&p, child, WaitFlags::empty()).await,
+                ExitStatus::Exited(0)
+            );
+            let mut buf = vec![0u8; 100_000];
+            let mut total = 0;
+            loop {
+                let n = p.read(r, &mut buf).await.expect("read");
+                if n == 0 {
+                    break;
+                }
+                total += n;
+            }
+            assert_eq!(total, 65536, "what was written stays in the pipe");
+            p.close(r).expect("close");
+        }
+    });
+}
+
+#[test]
 fn a_blocked_fifo_open_fails_with_eintr_or_restarts() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {

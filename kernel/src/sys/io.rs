@@ -1,11 +1,15 @@
 //! Reading, writing and seeking on descriptors.
 
+use std::future::Future;
 use std::rc::Rc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use vproc_ipc::{Errno, Signal};
 
 use crate::fd::{FileObject, OpenFile};
+use crate::proc::interrupted;
+use crate::process::Action;
 use crate::vfs::Device;
 use crate::{Error, Fd, OpenFlags, Proc, SysResult, WaitOn, Whence};
 
@@ -86,8 +90,10 @@ impl Proc {
 
     /// Writes all of `data` to `fd` and returns its length: into a pipe without a copy,
     /// waiting for room (a write of at most `PIPE_BUF` bytes is never interleaved with
-    /// another). With no reader left, SIGPIPE is raised (by default it ends the process;
-    /// ignored or caught, the write fails with EPIPE);
+    /// another). A signal handler that runs while it waits ends it with the count of the
+    /// bytes already stored, or, with none, EINTR (unless `SA_RESTART`). With no reader
+    /// left, SIGPIPE is raised (by default it ends the process; ignored or caught, the
+    /// write fails with EPIPE);
     /// EAGAIN with `NONBLOCK` when a pipe is full (a longer write may then be partial).
     /// EBADF, EISDIR.
     pub async fn write_bytes(&self, fd: Fd, data: Bytes) -> SysResult<usize> {
@@ -104,7 +110,7 @@ impl Proc {
                 if file.nonblocking() {
                     w.try_write(data).map_err(Error::from)
                 } else {
-                    self.block_on(WaitOn::Write, w.write(data)).await
+                    self.write_pipe(w, data).await
                 }
             }
             FileObject::Tty(tty) => return self.write_tty(tty, file, &data).await,
@@ -116,6 +122,38 @@ impl Proc {
             self.raise(Signal::SIGPIPE).await?;
         }
         written
+    }
+
+    /// A blocking write into a pipe, waiting for room. A signal handler that runs while
+    /// it waits ends it with the count of the bytes already stored, if any, with or
+    /// without `SA_RESTART` (as Linux's `pipe_write`); with none stored, the write fails
+    /// with EINTR, or goes on waiting with `SA_RESTART`.
+    async fn write_pipe(&self, w: &vproc_ipc::PipeWriter, data: Bytes) -> SysResult<usize> {
+        let mut write = std::pin::pin!(w.write(data));
+        let mut first = true;
+        std::future::poll_fn(|cx| {
+            let polled = write.as_mut().poll(cx);
+            let mut core = self.core.borrow_mut();
+            let interrupt = self.me(&core).and_then(|slot| core.take_interrupt(slot));
+            // A mark left before this call is no interruption of it.
+            let interrupt = if std::mem::take(&mut first) {
+                None
+            } else {
+                interrupt
+            };
+            match polled {
+                Poll::Ready(out) => Poll::Ready(out.map_err(Error::from)),
+                Poll::Pending if interrupt.is_some() && write.written() > 0 => {
+                    Poll::Ready(Ok(write.written()))
+                }
+                Poll::Pending if interrupt == Some(false) => Poll::Ready(Err(interrupted("write"))),
+                Poll::Pending => {
+                    core.action.set(Action::Block(WaitOn::Write));
+                    Poll::Pending
+                }
+            }
+        })
+        .await
     }
 
     /// Writes all of `data` to `fd` (copied once into the pipe's buffer); as
