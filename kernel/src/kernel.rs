@@ -426,8 +426,10 @@ impl Kernel {
         }
     }
 
-    /// Sends a signal with its default action (handlers come with signal dispositions):
-    /// terminate, stop, continue or ignore. ESRCH for an unknown pid.
+    /// Sends a signal to `pid`, as `kill(2)` from outside any process: the target's
+    /// disposition and mask apply (a handler runs at its next dispatch). A signal whose
+    /// action ends the process ends it at once (a stopped one only for SIGKILL; other
+    /// signals wait for SIGCONT). ESRCH for an unknown pid.
     pub fn kill(&mut self, pid: Pid, signal: Signal) -> SysResult<()> {
         let result = self.deliver(pid, signal);
         self.deliver_events();
