@@ -940,7 +940,12 @@ impl Kernel {
                 },
             };
             core.table.get_mut(slot).program = Some(program);
-            if let Some(status) = status {
+            if let Some(mut status) = status {
+                // A fatal signal the process sent itself just before it ended (kill of its
+                // own pid or group) still ends it, as it would have before kill returned.
+                if matches!(status, ExitStatus::Exited(_)) && core.has_deliverable(slot) {
+                    status = core.fatal_pending(slot).unwrap_or(status);
+                }
                 end_dispatch(core, slot);
                 drop(guard);
                 return self.terminate(slot, status);

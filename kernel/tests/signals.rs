@@ -1584,3 +1584,22 @@ fn sigpipe_ends_a_writer_by_default_and_gives_epipe_when_ignored_or_caught() {
         p.close(w).expect("close");
     });
 }
+
+#[test]
+fn a_program_that_returns_right_after_killing_itself_dies_of_the_signal() {
+    let mut kernel = Kernel::new();
+    let pid = kernel
+        .spawn_fn(Command::new("quitter"), |p| async move {
+            p.kill(p.pid(), Signal::SIGTERM).expect("kill");
+            0
+        })
+        .expect("spawn");
+    kernel.run().expect("run");
+    assert_eq!(
+        kernel.exit_status(pid).expect("status"),
+        Some(ExitStatus::Signaled {
+            signal: Signal::SIGTERM,
+            core_dumped: false
+        })
+    );
+}

@@ -205,6 +205,26 @@ impl Core {
         }
     }
 
+    /// The status a fatal signal now deliverable to `slot` would end it with (SIGKILL
+    /// first, then the lowest number), if one is.
+    pub(crate) fn fatal_pending(&self, slot: u32) -> Option<ExitStatus> {
+        let sig = &self.table.get(slot).sig;
+        let deliverable = sig.deliverable();
+        let mut candidates = deliverable.signals();
+        let signal = if deliverable.contains_signal(Signal::SIGKILL) {
+            Some(Signal::SIGKILL)
+        } else {
+            candidates.find(|&s| sig.actions.get(s).kills(s))
+        }?;
+        sig.actions
+            .get(signal)
+            .kills(signal)
+            .then(|| ExitStatus::Signaled {
+                signal,
+                core_dumped: signal.default_action() == DefaultAction::Core,
+            })
+    }
+
     /// Whether a handler interrupted the blocking call of `slot`; `Some(restart)`, once.
     #[inline]
     pub(crate) fn take_interrupt(&mut self, slot: u32) -> Option<bool> {
