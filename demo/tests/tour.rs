@@ -24,7 +24,10 @@ fn the_tour_plays_every_scene() {
         "8. A pipeline, and its throughput",
         "9. A FIFO rendezvous",
         "10. cat /proc/<pid>/status",
-        "11. The process table",
+        "11. A handler catches SIGUSR1",
+        "12. Stopped and continued",
+        "13. SIGCHLD wakes a parent",
+        "14. The process table",
     ] {
         assert!(
             text.contains(scene),
@@ -38,6 +41,14 @@ fn the_tour_plays_every_scene() {
     assert!(text.contains("panicked: index out of bounds"), "{text}");
     assert!(text.contains("blocked forever"), "{text}");
     assert!(text.contains("killed by SIGTERM"), "{text}");
+    assert!(
+        text.contains("count = 3") && text.contains("status 143"),
+        "{text}"
+    );
+    assert!(text.contains("waitpid: pid 3 stopped by SIGSTOP"), "{text}");
+    assert!(text.contains("waitpid: pid 3 continued"), "{text}");
+    assert!(text.contains("handler runs for SIGCHLD"), "{text}");
+    assert!(text.contains("wait() -> ECHILD"), "{text}");
     // A contained panic prints nothing on stderr.
     assert!(
         output.stderr.is_empty(),

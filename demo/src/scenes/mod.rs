@@ -3,11 +3,14 @@
 mod deadlock;
 mod fifo;
 mod handle;
+mod handler;
 mod panic;
 mod pipeline;
 mod policies;
 mod priorities;
 mod procfs;
+mod sigchld;
+mod stopped;
 mod table;
 mod tree;
 mod zombie;
@@ -22,7 +25,7 @@ type Scene = (&'static str, fn() -> SceneResult);
 pub fn tour() -> SceneResult {
     println!("vproc: virtual processes in one program, on a cooperative priority scheduler.");
     println!("Each scene runs on a kernel of its own, with a virtual clock counted in ticks.");
-    let scenes: [Scene; 11] = [
+    let scenes: [Scene; 14] = [
         ("A process tree", tree::play),
         ("Priorities, and aging", priorities::play),
         ("One workload, nine policies", policies::play),
@@ -33,6 +36,9 @@ pub fn tour() -> SceneResult {
         ("A pipeline, and its throughput", pipeline::play),
         ("A FIFO rendezvous", fifo::play),
         ("cat /proc/<pid>/status", procfs::play),
+        ("A handler catches SIGUSR1", handler::play),
+        ("Stopped and continued", stopped::play),
+        ("SIGCHLD wakes a parent", sigchld::play),
         ("The process table", table::play),
     ];
     for (number, (title, play)) in scenes.into_iter().enumerate() {
