@@ -24,8 +24,11 @@ fn the_tour_plays_every_scene() {
         "8. A pipeline, and its throughput",
         "9. A FIFO rendezvous",
         "10. cat /proc/<pid>/status",
-        "11. Ctrl-C on the terminal",
-        "12. The process table",
+        "11. A handler catches SIGUSR1",
+        "12. Stopped and continued",
+        "13. SIGCHLD wakes a parent",
+        "14. Ctrl-C on the terminal",
+        "15. The process table",
     ] {
         assert!(
             text.contains(scene),
@@ -46,6 +49,14 @@ fn the_tour_plays_every_scene() {
         "{text}"
     );
     assert!(text.contains("[1]+ Done (exited with code 0)"), "{text}");
+    assert!(
+        text.contains("count = 3") && text.contains("status 143"),
+        "{text}"
+    );
+    assert!(text.contains("waitpid: pid 3 stopped by SIGSTOP"), "{text}");
+    assert!(text.contains("waitpid: pid 3 continued"), "{text}");
+    assert!(text.contains("handler runs for SIGCHLD"), "{text}");
+    assert!(text.contains("wait() -> ECHILD"), "{text}");
     // A contained panic prints nothing on stderr.
     assert!(
         output.stderr.is_empty(),

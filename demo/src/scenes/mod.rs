@@ -4,11 +4,14 @@ mod ctrl_c;
 mod deadlock;
 mod fifo;
 mod handle;
+mod handler;
 mod panic;
 mod pipeline;
 mod policies;
 mod priorities;
 mod procfs;
+mod sigchld;
+mod stopped;
 mod table;
 mod tree;
 mod zombie;
@@ -23,7 +26,7 @@ type Scene = (&'static str, fn() -> SceneResult);
 pub fn tour() -> SceneResult {
     println!("vproc: virtual processes in one program, on a cooperative priority scheduler.");
     println!("Each scene runs on a kernel of its own, with a virtual clock counted in ticks.");
-    let scenes: [Scene; 12] = [
+    let scenes: [Scene; 15] = [
         ("A process tree", tree::play),
         ("Priorities, and aging", priorities::play),
         ("One workload, nine policies", policies::play),
@@ -34,6 +37,9 @@ pub fn tour() -> SceneResult {
         ("A pipeline, and its throughput", pipeline::play),
         ("A FIFO rendezvous", fifo::play),
         ("cat /proc/<pid>/status", procfs::play),
+        ("A handler catches SIGUSR1", handler::play),
+        ("Stopped and continued", stopped::play),
+        ("SIGCHLD wakes a parent", sigchld::play),
         ("Ctrl-C on the terminal", ctrl_c::play),
         ("The process table", table::play),
     ];
