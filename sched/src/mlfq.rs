@@ -328,6 +328,18 @@ impl Policy for MlfqPolicy {
         }
     }
 
+    fn peek_after(&self, task: TaskId) -> Option<TaskId> {
+        // The running task stays at the head of its queue, the highest non-empty one.
+        let queue = self.queues.list_of(task)?;
+        let next = self
+            .queues
+            .next(task)
+            .or_else(|| (queue + 1..self.levels()).find_map(|q| self.queues.front(q)))?;
+        self.queues.prefetch(next);
+        crate::prefetch::prefetch(&self.jobs, next.index());
+        Some(next)
+    }
+
     fn ready_len(&self) -> usize {
         self.queues.len()
             - usize::from(
