@@ -47,6 +47,7 @@ mod kernel;
 mod open_flags;
 mod path;
 mod pid;
+mod prefetch;
 mod proc;
 mod process;
 mod ps;
