@@ -16,7 +16,7 @@ use vproc_sched::{Policy, PriorityPolicy, Requeue, TaskId, Tick};
 use crate::core::{Core, INIT, Registered};
 use crate::event::{Event, Subscriber};
 use crate::handle::{Injected, Shared};
-use crate::proc::program_of;
+use crate::program::program_of;
 use crate::process::{Action, NIL};
 use crate::waker::WakeId;
 use crate::{

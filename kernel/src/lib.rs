@@ -50,6 +50,7 @@ mod pid;
 mod prefetch;
 mod proc;
 mod process;
+mod program;
 mod ps;
 mod schedstat;
 pub mod sim;
