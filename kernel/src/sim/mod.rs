@@ -27,7 +27,6 @@ mod random;
 mod report;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use vproc_ipc::Errno;
@@ -133,13 +132,19 @@ pub fn simulate(
         .into_iter()
         .collect::<Option<Vec<JobReport>>>()
         .ok_or_else(|| Error::new(Errno::EDEADLK, "a job did not run to completion"))?;
-    // No pid was used twice: a simulation has fewer jobs than pids.
-    let job_of: HashMap<u32, usize> = jobs.iter().map(|j| (j.pid.0, j.id)).collect();
+    // No pid was used twice: a simulation has fewer jobs than pids. Pids are small
+    // numbers: a table by pid finds each slice's job with no hashing.
+    let max_pid = jobs.iter().map(|j| j.pid.0 as usize).max().unwrap_or(0);
+    let mut job_of = vec![usize::MAX; max_pid + 1];
+    for j in &jobs {
+        job_of[j.pid.0 as usize] = j.id;
+    }
     let schedule = log
         .into_iter()
         .filter_map(|d| {
-            Some(Slice {
-                job: *job_of.get(&d.pid.0)?,
+            let job = *job_of.get(d.pid.0 as usize)?;
+            (job != usize::MAX).then_some(Slice {
+                job,
                 start: d.start,
                 end: d.end,
             })
