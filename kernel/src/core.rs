@@ -12,6 +12,7 @@ use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskP
 use crate::arrival::{ArrivalFailure, Arrivals};
 use crate::event::{Event, EventKind, EventLog};
 use crate::fd::{Census, FdEntry, FdTable, FileObject, OpenFile};
+use crate::pid::PidMap;
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
 use crate::table::ProcessTable;
@@ -26,7 +27,7 @@ use crate::{
 pub(crate) type Registered = Rc<dyn Fn(crate::Proc) -> Program>;
 
 /// Threads waiting, through a handle, for host-spawned processes to exit.
-pub(crate) type HostWaiters = HashMap<Pid, Vec<Sender<SysResult<ExitStatus>>>>;
+pub(crate) type HostWaiters = PidMap<Vec<Sender<SysResult<ExitStatus>>>>;
 
 /// The slot of init.
 pub(crate) const INIT: u32 = 0;
@@ -66,7 +67,7 @@ pub(crate) struct Core {
     pub dispatch_start: Tick,
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
-    host_exits: HashMap<Pid, ExitStatus>,
+    host_exits: PidMap<ExitStatus>,
     host_waiters: HostWaiters,
     empty_env: Rc<Env>,
     root: Rc<str>,
@@ -112,8 +113,8 @@ impl Core {
             dispatch_log: None,
             dispatch_start: 0,
             programs: HashMap::new(),
-            host_exits: HashMap::new(),
-            host_waiters: HashMap::new(),
+            host_exits: PidMap::default(),
+            host_waiters: PidMap::default(),
             empty_env: Rc::new(Vec::new()),
             root: Rc::from("/"),
             rng: SplitMix64::new(seed),
