@@ -2,6 +2,10 @@
 //! program of the process that will most likely run next while the present one runs, so
 //! that with many processes a dispatch does not wait on main memory.
 
+/// The run loop prefetches from this many processes on: below, the table and the
+/// programs fit in the caches and a prefetch would cost more than it saves.
+pub(crate) const MIN_PROCESSES: usize = 1024;
+
 /// Asks for the cache lines of the `bytes` bytes at `at`; a hint that never faults.
 #[inline(always)]
 pub(crate) fn prefetch(at: *const u8, bytes: usize) {
