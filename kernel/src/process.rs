@@ -101,6 +101,10 @@ fn block_code(on: WaitOn) -> u64 {
     }
 }
 
+/// The bytes at the start of a [`Process`] that hold what a dispatch touches: its first
+/// two cache lines, which the run loop prefetches.
+pub(crate) const HOT_BYTES: usize = 128;
+
 /// A process as the kernel keeps it. The fields a dispatch touches come first, in the
 /// entry's first two cache lines; the rest is read when a process is created, ends or
 /// is looked at.
@@ -269,6 +273,14 @@ impl Process {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_fields_a_dispatch_touches_are_in_the_first_two_lines() {
+        use std::mem::{align_of, offset_of};
+        assert_eq!(align_of::<super::Process>(), 64);
+        assert!(offset_of!(super::Process, host_child) < super::HOT_BYTES);
+        assert!(offset_of!(super::Process, program) < super::HOT_BYTES);
+    }
+
     #[test]
     fn sizes() {
         eprintln!(

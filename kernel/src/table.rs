@@ -2,7 +2,7 @@
 
 use crate::Pid;
 use crate::pid::PidAllocator;
-use crate::process::{NIL, Process};
+use crate::process::{HOT_BYTES, NIL, Process};
 
 const PID_FREE: u32 = u32::MAX;
 /// A pid whose process is gone but whose status the host has not collected yet.
@@ -107,7 +107,7 @@ impl ProcessTable {
     #[inline]
     pub(crate) fn prefetch(&self, slot: u32) {
         if let Some(process) = self.slots.get(slot as usize) {
-            crate::prefetch::prefetch((process as *const Process).cast(), 128);
+            crate::prefetch::prefetch((process as *const Process).cast(), HOT_BYTES);
         }
     }
 
