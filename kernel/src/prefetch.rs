@@ -6,18 +6,24 @@
 /// programs fit in the caches and a prefetch would cost more than it saves.
 pub(crate) const MIN_PROCESSES: usize = 1024;
 
+/// The size of a cache line on the CPUs that matter here.
+#[cfg(target_arch = "x86_64")]
+const LINE: usize = 64;
+
 /// Asks for the cache lines of the `bytes` bytes at `at`; a hint that never faults.
 #[inline(always)]
 pub(crate) fn prefetch(at: *const u8, bytes: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // Every line the bytes touch, from the one `at` falls in.
+        let first = at.wrapping_sub(at as usize % LINE);
         let mut offset = 0;
-        while offset < bytes {
+        while offset < bytes + at as usize % LINE {
             // SAFETY: prefetching is a hint; it never faults, whatever the address, and
             // `wrapping_add` makes no claim that the address is in bounds.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(offset).cast::<i8>()) };
-            offset += 64;
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(offset).cast::<i8>()) };
+            offset += LINE;
         }
     }
     #[cfg(not(target_arch = "x86_64"))]

@@ -102,8 +102,8 @@ impl ProcessTable {
         process
     }
 
-    /// Starts fetching the entry of `slot` into the cache (its first two lines, where
-    /// the fields a dispatch touches are).
+    /// Starts fetching the entry of `slot` into the cache: its first bytes, where the
+    /// fields a dispatch touches are.
     #[inline]
     pub(crate) fn prefetch(&self, slot: u32) {
         if let Some(process) = self.slots.get(slot as usize) {
