@@ -12,6 +12,7 @@ use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskP
 use crate::arrival::{ArrivalFailure, Arrivals};
 use crate::event::{Event, EventKind, EventLog};
 use crate::fd::{Census, FdEntry, FdTable, FileObject, OpenFile};
+use crate::pid::PidMap;
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
 use crate::signal::{ChildReport, Disposition, SaFlags, SigActions};
@@ -27,7 +28,7 @@ use crate::{
 pub(crate) type Registered = Rc<dyn Fn(crate::Proc) -> Program>;
 
 /// Threads waiting, through a handle, for host-spawned processes to exit.
-pub(crate) type HostWaiters = HashMap<Pid, Vec<Sender<SysResult<ExitStatus>>>>;
+pub(crate) type HostWaiters = PidMap<Vec<Sender<SysResult<ExitStatus>>>>;
 
 /// The slot of init.
 pub(crate) const INIT: u32 = 0;
@@ -67,7 +68,7 @@ pub(crate) struct Core {
     pub dispatch_start: Tick,
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
-    host_exits: HashMap<Pid, ExitStatus>,
+    host_exits: PidMap<ExitStatus>,
     host_waiters: HostWaiters,
     empty_env: Rc<Env>,
     root: Rc<str>,
@@ -78,6 +79,9 @@ pub(crate) struct Core {
     pub census: Rc<Census>,
     /// The default dispositions, shared by every process that keeps them.
     pub default_actions: Rc<SigActions>,
+    /// Whether any signal was ever left pending: until then the run loop need not look
+    /// at processes' signal state (kept out of the entry's hot bytes).
+    pub signals_in_use: bool,
     /// Armed alarms, by tick.
     pub alarms: Timers,
     pub alarm_seq: u64,
@@ -120,14 +124,15 @@ impl Core {
             dispatch_log: None,
             dispatch_start: 0,
             programs: HashMap::new(),
-            host_exits: HashMap::new(),
-            host_waiters: HashMap::new(),
+            host_exits: PidMap::default(),
+            host_waiters: PidMap::default(),
             empty_env: Rc::new(Vec::new()),
             root: Rc::from("/"),
             rng: SplitMix64::new(seed),
             vfs: Vfs::in_memory(),
             census: Rc::new(Census::default()),
             default_actions: Rc::new(SigActions::default()),
+            signals_in_use: false,
             alarms: Timers::default(),
             alarm_seq: 0,
             terminals: crate::tty::Terminals::default(),

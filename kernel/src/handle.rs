@@ -11,7 +11,7 @@ use crossbeam_utils::sync::Unparker;
 use parking_lot::Mutex;
 use vproc_ipc::{Errno, Signal};
 
-use crate::proc::program_of;
+use crate::program::program_of;
 use crate::{Command, Error, ExitStatus, ExitValue, Pid, Proc, ProcInfo, SysResult};
 
 /// A program sent from another thread: the closure crosses threads, its future does not.

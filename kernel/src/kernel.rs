@@ -16,8 +16,8 @@ use vproc_sched::{Policy, PriorityPolicy, Requeue, TaskId, Tick};
 use crate::core::{Core, INIT, Registered};
 use crate::event::{Event, Subscriber};
 use crate::handle::{Injected, Shared};
-use crate::proc::program_of;
 use crate::process::{Action, NIL};
+use crate::program::program_of;
 use crate::signal::Delivery;
 use crate::tty::{Tty, TtyEvent};
 use crate::waker::WakeId;
@@ -809,6 +809,18 @@ impl Kernel {
         let (generation, in_burst) = {
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
+            // The next two processes, most likely: the entry of the second and the
+            // program of the first (whose entry came in during the last dispatch) start
+            // their way into the cache while this one runs. A small table stays in the
+            // cache anyway.
+            if core.table.len() >= crate::prefetch::MIN_PROCESSES
+                && let Some(next) = core.policy.peek_after(TaskId(slot))
+            {
+                core.table.prefetch_program(next.0);
+                if let Some(after) = core.policy.peek_after(next) {
+                    core.table.prefetch(after.0);
+                }
+            }
             let generation = core.table.get(slot).generation;
             let paid_switch = core.switch_to(slot, generation)?;
             core.transition(slot, ProcState::Running)?;

@@ -12,7 +12,8 @@ use vproc_ipc::Errno;
 use vproc_sched::Tick;
 
 use crate::core::{Core, set_var};
-use crate::process::{Action, Program};
+use crate::process::Action;
+use crate::program::program_of;
 use crate::{Command, Error, ExitStatus, ExitValue, Pid, ProcInfo, SysResult, WaitFor};
 
 bitflags! {
@@ -377,17 +378,6 @@ fn resolve_target(core: &Core, me: u32, pid: Option<Pid>) -> SysResult<u32> {
             .slot_of(pid)
             .ok_or_else(|| Error::new(Errno::ESRCH, format!("no process with pid {pid}"))),
     }
-}
-
-/// Wraps a program closure into the future the kernel polls. The closure runs on the
-/// first poll, so spawning runs no program code.
-pub(crate) fn program_of<F, Fut>(program: F, proc: Proc) -> Program
-where
-    F: FnOnce(Proc) -> Fut + 'static,
-    Fut: Future + 'static,
-    Fut::Output: ExitValue,
-{
-    Box::pin(async move { program(proc).await.exit_code() })
 }
 
 /// The future of [`Proc::exit`].

@@ -2,7 +2,7 @@
 
 use crate::Pid;
 use crate::pid::PidAllocator;
-use crate::process::{NIL, Process};
+use crate::process::{HOT_BYTES, NIL, Process};
 
 const PID_FREE: u32 = u32::MAX;
 /// A pid whose process is gone but whose status the host has not collected yet.
@@ -100,6 +100,25 @@ impl ProcessTable {
         let process = &self.slots[slot as usize];
         debug_assert!(!process.is_vacant(), "slot {slot} holds no process");
         process
+    }
+
+    /// Starts fetching the entry of `slot` into the cache: its first bytes, where the
+    /// fields a dispatch touches are.
+    #[inline]
+    pub(crate) fn prefetch(&self, slot: u32) {
+        if let Some(process) = self.slots.get(slot as usize) {
+            crate::prefetch::prefetch((process as *const Process).cast(), HOT_BYTES);
+        }
+    }
+
+    /// Starts fetching the program future of `slot`; its entry should be in the cache
+    /// already (from [`prefetch`](ProcessTable::prefetch)).
+    #[inline]
+    pub(crate) fn prefetch_program(&self, slot: u32) {
+        if let Some(Some(program)) = self.slots.get(slot as usize).map(|p| &p.program) {
+            let future: *const dyn std::future::Future<Output = u8> = &**program;
+            crate::prefetch::prefetch(future.cast(), 128);
+        }
     }
 
     /// The slot, if it still holds the occupant of that generation.

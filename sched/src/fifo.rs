@@ -58,7 +58,39 @@ impl Policy for FifoPolicy {
         self.queue.remove(task);
     }
 
+    fn peek_after(&self, task: TaskId) -> Option<TaskId> {
+        // The running task has left the queue: its successor is the head.
+        let next = match self.queue.list_of(task) {
+            Some(_) => self.queue.next(task),
+            None => self.queue.front(0),
+        }?;
+        self.queue.prefetch(next);
+        Some(next)
+    }
+
     fn ready_len(&self) -> usize {
         self.queue.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peek_after_foresees_the_next_picks() {
+        let mut rr = FifoPolicy::round_robin(10);
+        for t in 0..3 {
+            rr.admit(TaskId(t), &TaskParams::default(), 0);
+            rr.enqueue(TaskId(t), Requeue::New, 0);
+        }
+        assert_eq!(rr.pick_next(0), Some(TaskId(0)));
+        assert_eq!(rr.peek_after(TaskId(0)), Some(TaskId(1)));
+        assert_eq!(rr.peek_after(TaskId(1)), Some(TaskId(2)));
+        assert_eq!(rr.peek_after(TaskId(2)), None);
+        rr.charge(TaskId(0), 10, 10);
+        rr.enqueue(TaskId(0), Requeue::Preempted, 10);
+        assert_eq!(rr.peek_after(TaskId(2)), Some(TaskId(0)));
+        assert_eq!(rr.pick_next(10), Some(TaskId(1)));
     }
 }

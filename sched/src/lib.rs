@@ -40,6 +40,7 @@ mod lottery;
 mod mlfq;
 mod ordered;
 mod policy;
+mod prefetch;
 mod priority;
 mod random;
 mod shortest;

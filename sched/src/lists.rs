@@ -77,6 +77,19 @@ impl TaskLists {
         (head != NIL).then_some(TaskId(head))
     }
 
+    /// The task after `task` on its list, if `task` is on one and is not the last.
+    #[inline]
+    pub fn next(&self, task: TaskId) -> Option<TaskId> {
+        let link = self.links.get(task.index())?;
+        (link.list != NIL && link.next != NIL).then_some(TaskId(link.next))
+    }
+
+    /// Starts fetching the links of `task` into the cache (a hint).
+    #[inline]
+    pub fn prefetch(&self, task: TaskId) {
+        crate::prefetch::prefetch(&self.links, task.index());
+    }
+
     /// Whether `list` is empty.
     #[inline]
     pub fn list_is_empty(&self, list: usize) -> bool {

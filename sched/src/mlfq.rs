@@ -328,6 +328,18 @@ impl Policy for MlfqPolicy {
         }
     }
 
+    fn peek_after(&self, task: TaskId) -> Option<TaskId> {
+        // The running task stays at the head of its queue, the highest non-empty one.
+        let queue = self.queues.list_of(task)?;
+        let next = self
+            .queues
+            .next(task)
+            .or_else(|| (queue + 1..self.levels()).find_map(|q| self.queues.front(q)))?;
+        self.queues.prefetch(next);
+        crate::prefetch::prefetch(&self.jobs, next.index());
+        Some(next)
+    }
+
     fn ready_len(&self) -> usize {
         self.queues.len()
             - usize::from(
@@ -338,5 +350,33 @@ impl Policy for MlfqPolicy {
                 self.parked
                     .is_some_and(|p| self.queues.list_of(p).is_some()),
             )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peek_after_foresees_the_next_picks() {
+        let mut mlfq = MlfqPolicy::new(MlfqConfig::default());
+        for t in 0..3 {
+            mlfq.admit(TaskId(t), &TaskParams::default(), 0);
+            mlfq.enqueue(TaskId(t), Requeue::New, 0);
+        }
+        assert_eq!(mlfq.pick_next(0), Some(TaskId(0)));
+        assert_eq!(mlfq.peek_after(TaskId(0)), Some(TaskId(1)));
+        assert_eq!(mlfq.peek_after(TaskId(1)), Some(TaskId(2)));
+        assert_eq!(mlfq.peek_after(TaskId(2)), None);
+        // 0 uses up its quantum and moves down a queue: it comes after 1 and 2.
+        mlfq.charge(TaskId(0), 10, 10);
+        mlfq.enqueue(TaskId(0), Requeue::Preempted, 10);
+        assert_eq!(mlfq.pick_next(10), Some(TaskId(1)));
+        assert_eq!(mlfq.peek_after(TaskId(1)), Some(TaskId(2)));
+        assert_eq!(mlfq.peek_after(TaskId(2)), Some(TaskId(0)));
+        // 1 blocks: the next pick is the one foreseen.
+        mlfq.charge(TaskId(1), 3, 13);
+        assert_eq!(mlfq.pick_next(13), Some(TaskId(2)));
+        assert_eq!(mlfq.peek_after(TaskId(7)), None, "an unknown task");
     }
 }

@@ -139,6 +139,14 @@ pub trait Policy {
         let _ = now;
     }
 
+    /// A hint, for prefetching: the ready task that would run after `task` (the running
+    /// task, or one this method returned) if nothing changed meanwhile. `None` when the
+    /// policy cannot tell cheaply; a wrong guess costs nothing but the prefetch.
+    fn peek_after(&self, task: TaskId) -> Option<TaskId> {
+        let _ = task;
+        None
+    }
+
     /// Number of ready tasks.
     fn ready_len(&self) -> usize;
 }

@@ -1,6 +1,7 @@
 //! The default policy: 40 nice levels, round-robin within a level, aging.
 
 use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick, nice_level};
+use crate::prefetch::prefetch;
 
 const LEVELS: u64 = 40;
 /// Buckets in the ring: a power of two above the 40 keys a queued task can be ahead of
@@ -306,23 +307,10 @@ impl PriorityPolicy {
         if next == NIL {
             ends.tail = NIL;
         } else {
-            prefetch(tasks, next);
+            prefetch(tasks, next as usize);
         }
         TaskId(head)
     }
-}
-
-/// Asks the CPU to fetch the entry of the task that runs next, while other work goes on.
-#[inline(always)]
-fn prefetch(tasks: &[Task], task: u32) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(entry) = tasks.get(task as usize) {
-        use std::arch::x86_64::{_MM_HINT_ET0, _mm_prefetch};
-        // SAFETY: prefetching is a hint; it never faults, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_ET0>((entry as *const Task).cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (tasks, task);
 }
 
 impl Policy for PriorityPolicy {

@@ -53,6 +53,7 @@ impl Core {
             return Ok(());
         }
         p.sig.pending.insert_signal(signal);
+        self.signals_in_use = true;
         if blocked {
             // `sigwait` and signal streams wait for blocked signals.
             if p.state == ProcState::Waiting(WaitOn::Signal) {
@@ -139,7 +140,7 @@ impl Core {
     /// Whether the process in `slot` has a signal to take now.
     #[inline]
     pub(crate) fn has_deliverable(&self, slot: u32) -> bool {
-        !self.table.get(slot).sig.deliverable().is_empty()
+        self.signals_in_use && !self.table.get(slot).sig.deliverable().is_empty()
     }
 
     /// Takes the next signal to deliver to the process in `slot` (being dispatched):

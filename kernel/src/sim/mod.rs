@@ -27,7 +27,6 @@ mod random;
 mod report;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use vproc_ipc::Errno;
@@ -70,8 +69,10 @@ pub fn simulate(
     let policy = kernel.policy_name().to_string();
     let mut order: Vec<usize> = (0..workload.jobs.len()).collect();
     order.sort_by_key(|&i| workload.jobs[i].arrival);
-    let finished: Rc<RefCell<Vec<Option<JobReport>>>> =
-        Rc::new(RefCell::new(vec![None; workload.jobs.len()]));
+    // Reports in the order jobs finish: appending touches memory in order, where
+    // writing each at its job's place would miss the cache once a job.
+    let finished: Rc<RefCell<Vec<JobReport>>> =
+        Rc::new(RefCell::new(Vec::with_capacity(workload.jobs.len())));
     let io_time = workload.io_time;
     for &i in &order {
         let job = &workload.jobs[i];
@@ -101,7 +102,7 @@ pub fn simulate(
             let stat = p.sched_stat();
             let (arrival, completion) = (stat.created, p.now());
             let first_run = stat.first_run.unwrap_or(arrival);
-            finished.borrow_mut()[i] = Some(JobReport {
+            finished.borrow_mut().push(JobReport {
                 id: i,
                 pid: p.pid(),
                 arrival,
@@ -128,18 +129,28 @@ pub fn simulate(
     let log = kernel.take_dispatch_log();
     let context_switches = kernel.context_switches();
     drop(kernel);
-    let jobs = finished
-        .take()
+    let mut by_id: Vec<Option<JobReport>> = vec![None; workload.jobs.len()];
+    for report in finished.take() {
+        let id = report.id;
+        by_id[id] = Some(report);
+    }
+    let jobs = by_id
         .into_iter()
         .collect::<Option<Vec<JobReport>>>()
         .ok_or_else(|| Error::new(Errno::EDEADLK, "a job did not run to completion"))?;
-    // No pid was used twice: a simulation has fewer jobs than pids.
-    let job_of: HashMap<u32, usize> = jobs.iter().map(|j| (j.pid.0, j.id)).collect();
+    // No pid was used twice: a simulation has fewer jobs than pids. Pids are small
+    // numbers: a table by pid finds each slice's job with no hashing.
+    let max_pid = jobs.iter().map(|j| j.pid.0 as usize).max().unwrap_or(0);
+    let mut job_of = vec![usize::MAX; max_pid + 1];
+    for j in &jobs {
+        job_of[j.pid.0 as usize] = j.id;
+    }
     let schedule = log
         .into_iter()
         .filter_map(|d| {
-            Some(Slice {
-                job: *job_of.get(&d.pid.0)?,
+            let job = *job_of.get(d.pid.0 as usize)?;
+            (job != usize::MAX).then_some(Slice {
+                job,
                 start: d.start,
                 end: d.end,
             })

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use crate::core::{PipeEnd, StdioEnds};
 use crate::fd::{FileObject, OpenFile};
-use crate::proc::program_of;
+use crate::program::program_of;
 use crate::{Child, Command, ExitValue, Fd, OpenFlags, Proc, SysResult};
 
 impl Proc {
