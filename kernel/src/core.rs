@@ -164,9 +164,10 @@ impl Core {
     /// A slot for `pid`, to fill in.
     #[inline]
     fn claim(&mut self, pid: Pid) -> u32 {
-        let (env, cwd) = (&self.empty_env, &self.root);
-        self.table
-            .claim(pid, || Process::vacant(env.clone(), cwd.clone()))
+        let (env, cwd, actions) = (&self.empty_env, &self.root, &self.default_actions);
+        self.table.claim(pid, || {
+            Process::vacant(env.clone(), cwd.clone(), actions.clone())
+        })
     }
 
     #[inline]

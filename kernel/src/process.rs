@@ -8,7 +8,7 @@ use std::rc::Rc;
 use vproc_sched::Tick;
 
 use crate::fd::FdTable;
-use crate::signal::SigState;
+use crate::signal::{SigActions, SigState};
 use crate::{ExitStatus, Pid, ProcState, WaitFor, WaitOn};
 
 /// A process's program, as the kernel polls it: it yields the exit code.
@@ -186,7 +186,7 @@ pub(crate) struct Process {
 
 impl Process {
     /// An empty slot of the table.
-    pub(crate) fn vacant(env: Rc<Env>, cwd: Rc<str>) -> Process {
+    pub(crate) fn vacant(env: Rc<Env>, cwd: Rc<str>, actions: Rc<SigActions>) -> Process {
         Process {
             pid: Pid(0),
             generation: 0,
@@ -220,7 +220,7 @@ impl Process {
             cwd,
             fds: FdTable::default(),
             umask: 0o022,
-            sig: SigState::default(),
+            sig: SigState::new(actions),
             pgid: Pid(0),
             sid: Pid(0),
             program: None,

@@ -17,7 +17,7 @@ pub(crate) enum ChildReport {
 }
 
 /// Signal state of one process.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct SigState {
     /// Generated, not yet delivered (standard signals: one instance each).
     pub pending: SigSet,
@@ -41,11 +41,28 @@ pub(crate) struct SigState {
 }
 
 impl SigState {
+    /// Nothing pending or blocked, with `actions` (the kernel's shared defaults: making a
+    /// table of 32 actions per process would cost an allocation a spawn).
+    pub(crate) fn new(actions: Rc<SigActions>) -> SigState {
+        SigState {
+            pending: SigSet::empty(),
+            blocked: SigSet::empty(),
+            actions,
+            interrupt: None,
+            saved_mask: None,
+            report: None,
+            alarm: 0,
+            alarm_at: 0,
+        }
+    }
+
     /// The state a spawned child starts with: the parent's mask and ignored signals
     /// (handlers reset, as by `exec`), but the signals of `reset` at their default
     /// actions, nothing pending.
     pub(crate) fn for_child(&self, defaults: &Rc<SigActions>, reset: SigSet) -> SigState {
-        let actions = if self.actions.all_default() {
+        let actions = if Rc::ptr_eq(&self.actions, defaults) && reset.is_empty() {
+            defaults.clone()
+        } else if self.actions.all_default() {
             defaults.clone()
         } else {
             let mut actions = self.actions.for_child();
@@ -60,8 +77,7 @@ impl SigState {
         };
         SigState {
             blocked: self.blocked,
-            actions,
-            ..SigState::default()
+            ..SigState::new(actions)
         }
     }
 
