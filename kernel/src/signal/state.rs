@@ -60,9 +60,8 @@ impl SigState {
     /// (handlers reset, as by `exec`), but the signals of `reset` at their default
     /// actions, nothing pending.
     pub(crate) fn for_child(&self, defaults: &Rc<SigActions>, reset: SigSet) -> SigState {
-        let actions = if Rc::ptr_eq(&self.actions, defaults) && reset.is_empty() {
-            defaults.clone()
-        } else if self.actions.all_default() {
+        // The shared defaults (most processes) are checked by address first.
+        let actions = if Rc::ptr_eq(&self.actions, defaults) || self.actions.all_default() {
             defaults.clone()
         } else {
             let mut actions = self.actions.for_child();
