@@ -413,15 +413,15 @@ impl Future for WaitPid<'_> {
         let Some(slot) = self.proc.me(&core) else {
             return Poll::Ready(Err(self.proc.gone()));
         };
-        if !self.charged {
+        let mut first = !self.charged;
+        if first {
             core.charge_syscall();
             self.charged = true;
-            // A mark left by an earlier call is no interruption of this one.
-            core.take_interrupt(slot);
         }
+        let interrupt = core.interruption(slot, &mut first);
         match core.wait_child(slot, self.target, self.flags) {
             Ok(None) if !self.flags.contains(WaitFlags::NOHANG) => {
-                if core.take_interrupt(slot) == Some(false) {
+                if interrupt == Some(false) {
                     return Poll::Ready(Err(interrupted("wait")));
                 }
                 core.action.set(Action::Wait(self.target));
@@ -468,14 +468,15 @@ impl Future for Sleep<'_> {
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Tick> {
         let mut core = self.proc.core.borrow_mut();
-        let slot = self.proc.me(&core);
+        let mut first = self.until.is_none();
+        let interrupt = match self.proc.me(&core) {
+            Some(slot) => core.interruption(slot, &mut first),
+            None => None,
+        };
         let until = match self.until {
             Some(until) => until,
             None => {
                 core.charge_syscall();
-                if let Some(slot) = slot {
-                    core.take_interrupt(slot);
-                }
                 if self.ticks == 0 {
                     return Poll::Ready(0);
                 }
@@ -488,7 +489,7 @@ impl Future for Sleep<'_> {
             return Poll::Ready(0);
         }
         // A handler ran: the sleep ends early, with the ticks it had left (sleep(3)).
-        if slot.is_some_and(|slot| core.take_interrupt(slot).is_some()) {
+        if interrupt.is_some() {
             return Poll::Ready(until - core.now);
         }
         core.action.set(Action::Sleep(until));

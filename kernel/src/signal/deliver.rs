@@ -226,6 +226,15 @@ impl Core {
             })
     }
 
+    /// The interrupt mark of `slot` for the call being polled: what a handler left
+    /// (`Some(restart)`, taken once), but `None` on the call's first poll (`first`,
+    /// cleared here), since a mark found then was left before the call began.
+    #[inline]
+    pub(crate) fn interruption(&mut self, slot: u32, first: &mut bool) -> Option<bool> {
+        let mark = self.take_interrupt(slot);
+        if std::mem::take(first) { None } else { mark }
+    }
+
     /// Whether a handler interrupted the blocking call of `slot`; `Some(restart)`, once.
     #[inline]
     pub(crate) fn take_interrupt(&mut self, slot: u32) -> Option<bool> {

@@ -134,12 +134,9 @@ impl Proc {
         std::future::poll_fn(|cx| {
             let polled = write.as_mut().poll(cx);
             let mut core = self.core.borrow_mut();
-            let interrupt = self.me(&core).and_then(|slot| core.take_interrupt(slot));
-            // A mark left before this call is no interruption of it.
-            let interrupt = if std::mem::take(&mut first) {
-                None
-            } else {
-                interrupt
+            let interrupt = match self.me(&core) {
+                Some(slot) => core.interruption(slot, &mut first),
+                None => None,
             };
             match polled {
                 Poll::Ready(out) => Poll::Ready(out.map_err(Error::from)),

@@ -55,15 +55,16 @@ impl Proc {
         std::future::poll_fn(|cx| {
             let polled = future.as_mut().poll(cx);
             let mut core = self.core.borrow_mut();
-            let slot = self.me(&core);
-            let interrupt = slot.and_then(|slot| core.take_interrupt(slot));
+            let interrupt = match self.me(&core) {
+                Some(slot) => core.interruption(slot, &mut first),
+                None => None,
+            };
             match polled {
                 Poll::Ready(out) => Poll::Ready(out.map_err(Error::from)),
-                Poll::Pending if interrupt == Some(false) && !std::mem::take(&mut first) => {
+                Poll::Pending if interrupt == Some(false) => {
                     Poll::Ready(Err(interrupted(call_name(on))))
                 }
                 Poll::Pending => {
-                    first = false;
                     core.action.set(Action::Block(on));
                     Poll::Pending
                 }

@@ -37,9 +37,7 @@ impl Proc {
             let Some(slot) = self.me(&core) else {
                 return std::task::Poll::Ready(Err(self.gone()));
             };
-            // A mark left before this call is no interruption of it.
-            let interrupt = core.take_interrupt(slot);
-            let interrupted = !std::mem::take(&mut first) && interrupt.is_some();
+            let interrupted = core.interruption(slot, &mut first).is_some();
             let table = &core.table.get(slot).fds;
             let mut ready = 0;
             for entry in fds.iter_mut() {

@@ -176,13 +176,14 @@ impl Proc {
             let Some(slot) = self.me(&core) else {
                 return std::task::Poll::Ready(Err(self.gone()));
             };
-            if std::mem::take(&mut first) {
+            let starting = first;
+            let interrupt = core.interruption(slot, &mut first);
+            if starting {
                 core.charge_syscall();
-                core.take_interrupt(slot);
                 let sig = &mut core.table.get_mut(slot).sig;
                 sig.saved_mask = Some(sig.blocked);
                 sig.blocked = mask - unblockable;
-            } else if core.take_interrupt(slot).is_some() {
+            } else if interrupt.is_some() {
                 let sig = &mut core.table.get_mut(slot).sig;
                 if let Some(saved) = sig.saved_mask.take() {
                     sig.blocked = saved;
@@ -219,10 +220,10 @@ impl Proc {
             let Some(slot) = self.me(&core) else {
                 return std::task::Poll::Ready(Err(self.gone()));
             };
-            let interrupt = core.take_interrupt(slot);
-            if std::mem::take(&mut first) {
+            if first {
                 core.charge_syscall();
-            } else if interrupt.is_some() {
+            }
+            if core.interruption(slot, &mut first).is_some() {
                 return std::task::Poll::Ready(Err(interrupted("sigwait")));
             }
             let sig = &mut core.table.get_mut(slot).sig;

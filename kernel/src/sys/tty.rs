@@ -83,8 +83,7 @@ impl Proc {
             let Some(slot) = self.me(&core) else {
                 return Poll::Ready(Err(self.gone()));
             };
-            let interrupt = core.take_interrupt(slot);
-            let by_handler = !std::mem::take(&mut first) && interrupt == Some(false);
+            let by_handler = core.interruption(slot, &mut first) == Some(false);
             let sid = core.table.get(slot).sid;
             if tty.foreground_of(sid).is_none() {
                 return Poll::Ready(Err(not_controlling(&tty)));
@@ -162,8 +161,7 @@ impl Proc {
             let Some(slot) = self.me(&core) else {
                 return Poll::Ready(Err(self.gone()));
             };
-            let interrupt = core.take_interrupt(slot);
-            let by_handler = !std::mem::take(&mut first) && interrupt == Some(false);
+            let by_handler = core.interruption(slot, &mut first) == Some(false);
             match core.job(slot, tty, Signal::SIGTTIN) {
                 Job::Free => {}
                 Job::Background {
@@ -224,8 +222,7 @@ impl Proc {
             let Some(slot) = self.me(&core) else {
                 return Poll::Ready(Err(self.gone()));
             };
-            let interrupt = core.take_interrupt(slot);
-            let by_handler = !std::mem::take(&mut first) && interrupt == Some(false);
+            let by_handler = core.interruption(slot, &mut first) == Some(false);
             match tty.poll_write(&data[written..], cx.waker()) {
                 Ok(n) => written += n,
                 Err(e) if written == 0 => return Poll::Ready(Err(e)),
