@@ -92,7 +92,13 @@ impl Proc {
     /// this completes. A blocked signal stays pending.
     pub async fn raise(&self, signal: Signal) -> SysResult<()> {
         self.kill(self.pid(), signal)?;
-        if self.query(false, |core, slot| core.has_deliverable(slot)) {
+        // Looking is part of the same call: no second syscall charge.
+        let deliverable = {
+            let core = self.core.borrow();
+            self.me(&core)
+                .is_some_and(|slot| core.has_deliverable(slot))
+        };
+        if deliverable {
             self.yield_now().await;
         }
         Ok(())
@@ -198,9 +204,12 @@ impl Proc {
 
     /// Waits until a signal is delivered (a handler runs), then fails with EINTR.
     pub async fn pause(&self) -> SysResult<()> {
-        let mask = self.query(SigSet::empty(), |core, slot| {
-            core.table.get(slot).sig.blocked
-        });
+        // The present mask, read without a charge of its own: pause is one call.
+        let mask = {
+            let core = self.core.borrow();
+            self.me(&core)
+                .map_or(SigSet::empty(), |slot| core.table.get(slot).sig.blocked)
+        };
         self.sigsuspend(mask).await
     }
 
