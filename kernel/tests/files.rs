@@ -513,3 +513,66 @@ fn a_host_mount_on_the_root_hides_the_memory_root_but_not_dev_and_proc() {
     });
     let _ = std::fs::remove_dir_all(&base);
 }
+
+#[test]
+fn chmod_ftruncate_a_directory_descriptor_and_dev_stdin_and_stderr() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let fd = p.open("/tmp/m", RW_CREATE, 0o600).await.expect("create");
+        p.write(fd, b"0123456789").await.expect("write");
+        p.chmod("/tmp/m", 0o640).expect("chmod");
+        assert_eq!(p.stat("/tmp/m").expect("stat").mode, 0o640);
+        p.ftruncate(fd, 4).expect("shrink");
+        assert_eq!(p.fstat(fd).expect("fstat").size, 4);
+        p.ftruncate(fd, 6).expect("grow");
+        p.lseek(fd, 0, Whence::Set).expect("seek");
+        let bytes = p.read_bytes(fd, 16).await.expect("read");
+        assert_eq!(&bytes[..], b"0123\0\0", "grown with zeros");
+        p.close(fd).expect("close");
+        let dir = p
+            .open("/tmp", OpenFlags::RDONLY | OpenFlags::DIRECTORY, 0)
+            .await
+            .expect("open dir");
+        let names: Vec<String> = p
+            .readdir_fd(dir)
+            .expect("readdir")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert!(names.contains(&"m".to_string()), "{names:?}");
+        assert_eq!(
+            errno_of(p.ftruncate(dir, 0)),
+            Errno::EBADF,
+            "not open for writing"
+        );
+        p.close(dir).expect("close");
+        // /dev/stdin and /dev/stderr open what descriptors 0 and 2 hold.
+        let child = p
+            .spawn_fn_child(
+                Command::new("echoer")
+                    .stdin(Stdio::Piped)
+                    .stderr(Stdio::Piped),
+                |c| async move {
+                    let input = c
+                        .open("/dev/stdin", OpenFlags::RDONLY, 0)
+                        .await
+                        .expect("stdin");
+                    let text = c.read_to_string(input).await.expect("read");
+                    let err = c
+                        .open("/dev/stderr", OpenFlags::WRONLY, 0)
+                        .await
+                        .expect("stderr");
+                    c.write(err, text.to_uppercase().as_bytes())
+                        .await
+                        .expect("write");
+                },
+            )
+            .expect("spawn");
+        let (to, from) = (child.stdin.expect("stdin"), child.stderr.expect("stderr"));
+        p.write(to, b"shout").await.expect("write");
+        p.close(to).expect("close");
+        assert_eq!(p.read_to_string(from).await.expect("read"), "SHOUT");
+        p.close(from).expect("close");
+        p.wait().await.expect("wait");
+    });
+}
