@@ -9,23 +9,48 @@ const LEVELS: u64 = 40;
 const RING: u64 = 64;
 const NIL: u32 = u32::MAX;
 
-/// A task's links in its FIFO: 16 bytes, so a million fit in 16 MiB.
+/// What the policy keeps per task, its level and its place in its FIFO: 16 bytes, so a
+/// million fit in 16 MiB, and a pick and the requeue that follows touch one cache line.
 #[derive(Clone, Copy, Debug)]
 struct Task {
     /// The task before it; meaningless while it is the head (a pop then writes nothing
     /// but the head's own entry).
     prev: u32,
+    /// The task after it, `NIL` for the tail; `UNQUEUED` while it is not queued.
     next: u32,
-    /// While queued: nice level + the aging epoch it was queued in; else `NOT_QUEUED`.
-    key: u64,
+    /// While queued: the low 32 bits of its key, its level + the aging epoch it was
+    /// queued in ([`PriorityPolicy::key_of`] gives the whole key back).
+    key: u32,
+    /// Its level, given by its nice value.
+    base: u8,
 }
 
-const NOT_QUEUED: u64 = u64::MAX;
+/// [`Task::next`] of a task that is not queued.
+const UNQUEUED: u32 = NIL - 1;
+/// How far the oldest overdue key may fall behind the epoch before the overdue keys are
+/// raised: well below 2^32, so that 32 bits of a key tell it (small under test, so that
+/// tests reach it).
+const RENORMALIZE_LAG: u64 = if cfg!(test) { 3 * RING } else { 1 << 30 };
+
+impl Task {
+    #[inline(always)]
+    fn base(&self) -> u64 {
+        u64::from(self.base)
+    }
+
+    #[inline(always)]
+    fn is_queued(&self) -> bool {
+        self.next != UNQUEUED
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Task>() == 16);
 
 const IDLE: Task = Task {
     prev: NIL,
-    next: NIL,
-    key: NOT_QUEUED,
+    next: UNQUEUED,
+    key: 0,
+    base: 0,
 };
 
 #[derive(Clone, Copy, Debug)]
@@ -64,8 +89,6 @@ pub struct PriorityPolicy {
     quantum: Tick,
     aging_interval: Option<Tick>,
     tasks: Vec<Task>,
-    /// Each task's level, given by its nice value.
-    bases: Vec<u8>,
     buckets: [Ends; RING as usize],
     /// Bit `k % 64` set when the bucket of key `k` is non-empty.
     occupied: u64,
@@ -95,7 +118,6 @@ impl PriorityPolicy {
             quantum: quantum.max(1),
             aging_interval: Some(DEFAULT_AGING_INTERVAL),
             tasks: Vec::new(),
-            bases: Vec::new(),
             buckets: [EMPTY; RING as usize],
             occupied: 0,
             overdue: EMPTY,
@@ -137,7 +159,16 @@ impl PriorityPolicy {
     /// (0 at best).
     pub fn effective_level(&self, task: TaskId) -> Option<usize> {
         let t = self.tasks.get(task.index())?;
-        (t.key != NOT_QUEUED).then(|| t.key.saturating_sub(self.epoch).min(LEVELS - 1) as usize)
+        t.is_queued()
+            .then(|| self.key_of(t).saturating_sub(self.epoch).min(LEVELS - 1) as usize)
+    }
+
+    /// The whole key of a queued task, from its low 32 bits: the one key with those bits
+    /// at most 40 above the epoch.
+    #[inline]
+    fn key_of(&self, t: &Task) -> u64 {
+        let top = self.epoch + LEVELS;
+        top - u64::from((top as u32).wrapping_sub(t.key))
     }
 
     fn epoch_of(&self, now: Tick) -> u64 {
@@ -148,9 +179,7 @@ impl PriorityPolicy {
     }
 
     fn is_queued(&self, task: TaskId) -> bool {
-        self.tasks
-            .get(task.index())
-            .is_some_and(|t| t.key != NOT_QUEUED)
+        self.tasks.get(task.index()).is_some_and(Task::is_queued)
     }
 
     /// Moves the buckets whose keys fell behind the epoch of `now` to the overdue FIFO,
@@ -181,7 +210,30 @@ impl PriorityPolicy {
             let bucket = ((self.epoch + offset) % RING) as usize;
             self.splice_overdue(bucket);
         }
+        if self.overdue.head != NIL {
+            // Overdue keys are in order: the head's is the oldest.
+            let oldest = self.key_of(&self.tasks[self.overdue.head as usize]);
+            if epoch - oldest >= RENORMALIZE_LAG {
+                self.renormalize_overdue(epoch);
+            }
+        }
         self.epoch = epoch;
+    }
+
+    /// Raises the keys of overdue tasks to `epoch - RING` at least, before the epoch
+    /// becomes `epoch`, so that their low 32 bits keep telling the whole key. A task
+    /// overdue by 40 epochs or more is no different from one overdue by more: it is
+    /// picked in its turn, competes at level 0, and renicing it leaves it at the epoch.
+    #[cold]
+    fn renormalize_overdue(&mut self, epoch: u64) {
+        let floor = epoch - RING;
+        let mut at = self.overdue.head;
+        while at != NIL {
+            let key = self.key_of(&self.tasks[at as usize]).max(floor);
+            let t = &mut self.tasks[at as usize];
+            t.key = key as u32;
+            at = t.next;
+        }
     }
 
     fn splice_overdue(&mut self, bucket: usize) {
@@ -215,7 +267,7 @@ impl PriorityPolicy {
     fn push(&mut self, task: TaskId, now: Tick) {
         self.advance(now);
         // `advance` made the epoch that of `now`.
-        let key = u64::from(self.bases[task.index()]) + self.epoch;
+        let key = self.tasks[task.index()].base() + self.epoch;
         self.push_keyed(task, key);
     }
 
@@ -227,7 +279,7 @@ impl PriorityPolicy {
         let tail = self.buckets[bucket].tail;
         {
             let t = &mut self.tasks[task.index()];
-            t.key = key;
+            t.key = key as u32;
             t.prev = tail;
             t.next = NIL;
         }
@@ -248,7 +300,7 @@ impl PriorityPolicy {
         // `push` made, and stall.
         let (prev, next, key) = {
             let t = &self.tasks[task.index()];
-            (t.prev, t.next, t.key)
+            (t.prev, t.next, self.key_of(t))
         };
         let bucket = self.bucket_of(key);
         let ends = *self.ends_mut(bucket);
@@ -269,7 +321,7 @@ impl PriorityPolicy {
         {
             self.occupied &= !(1 << b);
         }
-        self.tasks[task.index()].key = NOT_QUEUED;
+        self.tasks[task.index()].next = UNQUEUED;
         self.ready -= 1;
     }
 
@@ -302,7 +354,7 @@ impl PriorityPolicy {
         let head = ends.head;
         let entry = &mut tasks[head as usize];
         let next = entry.next;
-        entry.key = NOT_QUEUED;
+        entry.next = UNQUEUED;
         ends.head = next;
         if next == NIL {
             ends.tail = NIL;
@@ -322,10 +374,9 @@ impl Policy for PriorityPolicy {
         let i = task.index();
         if i >= self.tasks.len() {
             self.tasks.resize(i + 1, IDLE);
-            self.bases.resize(i + 1, 0);
         }
         self.tasks[i] = IDLE;
-        self.bases[i] = nice_level(params.nice) as u8;
+        self.tasks[i].base = nice_level(params.nice) as u8;
     }
 
     #[inline]
@@ -334,7 +385,7 @@ impl Policy for PriorityPolicy {
             // Never admitted: it gets the default parameters.
             self.admit(task, &TaskParams::default(), now);
         }
-        if self.tasks[task.index()].key != NOT_QUEUED {
+        if self.tasks[task.index()].is_queued() {
             // Already ready: a second enqueue changes nothing.
             return;
         }
@@ -376,16 +427,17 @@ impl Policy for PriorityPolicy {
     /// plus the epoch it was queued in (at least the current epoch), so renicing cannot
     /// reset its aging.
     fn set_nice(&mut self, task: TaskId, nice: i8, now: Tick) {
-        let Some(&old) = self.bases.get(task.index()) else {
+        let Some(t) = self.tasks.get(task.index()) else {
             return;
         };
+        let old = t.base();
         let new = nice_level(nice) as u8;
-        if new == old {
+        if u64::from(new) == old {
             return;
         }
-        self.bases[task.index()] = new;
+        self.tasks[task.index()].base = new;
         if self.is_queued(task) {
-            let queued_in = self.tasks[task.index()].key - u64::from(old);
+            let queued_in = self.key_of(&self.tasks[task.index()]) - old;
             self.unlink(task);
             self.advance(now);
             let key = (u64::from(new) + queued_in).max(self.epoch);
@@ -401,10 +453,10 @@ impl Policy for PriorityPolicy {
         let Some(best) = self.peek() else {
             return false;
         };
-        let base = self.bases.get(running.index()).map_or(0, |&b| u64::from(b));
+        let base = self.tasks.get(running.index()).map_or(0, Task::base);
         let best = &self.tasks[best.index()];
         // Would the best ready task run ahead of the running one, were it to queue now?
-        best.key < base + self.epoch_of(now).max(self.epoch)
+        self.key_of(best) < base + self.epoch_of(now).max(self.epoch)
     }
 
     fn ready_len(&self) -> usize {
@@ -581,6 +633,8 @@ mod tests {
             (0..12u32).prop_map(Op::Dequeue),
             (0..60 as Tick).prop_map(Op::Advance),
             (0..5000 as Tick).prop_map(Op::Advance),
+            // Past 2^32 epochs: keys are kept in 32 bits.
+            (36..40u32).prop_map(|shift| Op::Advance(1 << shift)),
         ]
     }
 
