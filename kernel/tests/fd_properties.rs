@@ -490,6 +490,11 @@ enum Call {
         fd: Fd,
         expect: Result<(FileType, u64, Option<u64>), Errno>,
     },
+    /// `ioctl(FIONREAD)`: the bytes a read could take now.
+    Fionread {
+        fd: Fd,
+        expect: Result<usize, Errno>,
+    },
     /// `poll` with a timeout of 0: how many entries have events, and their `revents`.
     Poll {
         fds: Vec<(Fd, PollEvents)>,
@@ -578,8 +583,6 @@ struct Desc {
     /// What `/proc/<pid>/fd` shows: the path it was opened by; `None` for an anonymous
     /// pipe (`pipe:[id]`, learned from the kernel).
     path: Option<&'static str>,
-    /// Opened from a FIFO node (`fstat` shows the node: size 0).
-    from_fifo: bool,
     /// A FIFO's read end opened without waiting while no writer was open: no POLLHUP
     /// while the FIFO's count of write opens is still this.
     quiet_until: Option<u64>,
@@ -699,13 +702,7 @@ impl Model {
     }
 
     /// A new description, not yet referenced.
-    fn new_desc(
-        &mut self,
-        object: Object,
-        flags: OpenFlags,
-        path: Option<&'static str>,
-        from_fifo: bool,
-    ) -> DescId {
+    fn new_desc(&mut self, object: Object, flags: OpenFlags, path: Option<&'static str>) -> DescId {
         let id = self.next_desc;
         self.next_desc += 1;
         self.descs.insert(
@@ -716,7 +713,6 @@ impl Model {
                 offset: 0,
                 refs: 0,
                 path,
-                from_fifo,
                 quiet_until: None,
             },
         );
@@ -836,13 +832,8 @@ impl Model {
         let cloexec = flags.contains(OpenFlags::CLOEXEC);
         let status = flags & OpenFlags::NONBLOCK;
         let pipe = self.new_pipe(None);
-        let r = self.new_desc(Object::PipeRead(pipe), status, None, false);
-        let w = self.new_desc(
-            Object::PipeWrite(pipe),
-            status | OpenFlags::WRONLY,
-            None,
-            false,
-        );
+        let r = self.new_desc(Object::PipeRead(pipe), status, None);
+        let w = self.new_desc(Object::PipeWrite(pipe), status | OpenFlags::WRONLY, None);
         let rfd = self.install(key, r, cloexec, 0);
         let wfd = self.install(key, w, cloexec, 0);
         Call::Pipe2 {
@@ -862,7 +853,7 @@ impl Model {
             if excl {
                 Err(Errno::EEXIST)
             } else {
-                let d = self.new_desc(Object::Null, flags, Some(path), false);
+                let d = self.new_desc(Object::Null, flags, Some(path));
                 Ok(self.install(key, d, cloexec, 0))
             }
         } else {
@@ -872,7 +863,7 @@ impl Model {
                     let node = self.nodes.len();
                     self.nodes.push(Node::File(Vec::new()));
                     self.names.insert(path, node);
-                    let d = self.new_desc(Object::File(node), flags, Some(path), false);
+                    let d = self.new_desc(Object::File(node), flags, Some(path));
                     Ok(self.install(key, d, cloexec, 0))
                 }
                 Some(_) if excl => Err(Errno::EEXIST),
@@ -881,7 +872,7 @@ impl Model {
                         if flags.contains(OpenFlags::TRUNC) {
                             bytes.clear();
                         }
-                        let d = self.new_desc(Object::File(node), flags, Some(path), false);
+                        let d = self.new_desc(Object::File(node), flags, Some(path));
                         Ok(self.install(key, d, cloexec, 0))
                     }
                     Node::Fifo(current) => {
@@ -938,7 +929,7 @@ impl Model {
         }
         let quiet = (object(pipe) == Object::PipeRead(pipe) && writers == 0)
             .then_some(pipe_model.write_opens);
-        let d = self.new_desc(object(pipe), *flags, Some(path), true);
+        let d = self.new_desc(object(pipe), *flags, Some(path));
         self.desc_mut(d).quiet_until = quiet;
         Ok(self.install(key, d, flags.contains(OpenFlags::CLOEXEC), 0))
     }
@@ -1107,7 +1098,7 @@ impl Model {
         }
     }
 
-    /// `F_GETFD`, `F_GETFL`, `F_GETPIPE_SZ` and `fstat` of `fd`.
+    /// `F_GETFD`, `F_GETFL`, `F_GETPIPE_SZ`, `fstat` and `FIONREAD` of `fd`.
     fn inspect(&self, key: Key, fd: Fd) -> Vec<Call> {
         let Some(e) = self.entry(key, fd) else {
             return vec![
@@ -1130,15 +1121,18 @@ impl Model {
                     fd,
                     expect: Err(EBADF),
                 },
+                Call::Fionread {
+                    fd,
+                    expect: Err(EBADF),
+                },
             ];
         };
         let d = self.desc(e.desc);
         let pipe = d.object.pipe().map(|p| &self.pipes[&p]);
         let stat = match d.object {
-            _ if d.from_fifo => (FileType::Fifo, 0, None),
-            // vproc shows the bytes buffered (Linux shows 0).
+            // Size 0, as on Linux, for a FIFO and an anonymous pipe alike.
             Object::PipeRead(_) | Object::PipeWrite(_) | Object::PipeBoth(_) => {
-                (FileType::Fifo, pipe.map_or(0, |p| p.buf.len() as u64), None)
+                (FileType::Fifo, 0, None)
             }
             Object::File(node) => {
                 let Node::File(bytes) = &self.nodes[node] else {
@@ -1152,6 +1146,13 @@ impl Model {
                 )
             }
             Object::Null => (FileType::CharDevice, 0, None),
+        };
+        let ready = match d.object {
+            Object::PipeRead(_) | Object::PipeWrite(_) | Object::PipeBoth(_) => {
+                Ok(pipe.map_or(0, |p| p.buf.len()))
+            }
+            Object::File(_) => Ok((stat.1.saturating_sub(d.offset)) as usize),
+            Object::Null => Err(Errno::ENOTTY),
         };
         vec![
             Call::Fcntl {
@@ -1173,6 +1174,7 @@ impl Model {
                 fd,
                 expect: Ok(stat),
             },
+            Call::Fionread { fd, expect: ready },
         ]
     }
 
@@ -1428,9 +1430,7 @@ impl Model {
             let desc = match *s {
                 Stdio::Inherit => continue,
                 Stdio::Fd(fd) => self.entry(0, fd).expect("checked").desc,
-                Stdio::Null => {
-                    self.new_desc(Object::Null, OpenFlags::RDWR, Some("/dev/null"), false)
-                }
+                Stdio::Null => self.new_desc(Object::Null, OpenFlags::RDWR, Some("/dev/null")),
                 Stdio::Tty(_) => unreachable!("the model opens no terminal"),
                 Stdio::Piped => {
                     let pipe = self.new_pipe(None);
@@ -1445,8 +1445,8 @@ impl Model {
                             (Object::PipeRead(pipe), OpenFlags::RDONLY),
                         )
                     };
-                    parent_ends[n] = Some(self.new_desc(parent.0, parent.1, None, false));
-                    self.new_desc(child.0, child.1, None, false)
+                    parent_ends[n] = Some(self.new_desc(parent.0, parent.1, None));
+                    self.new_desc(child.0, child.1, None)
                 }
             };
             self.put(key, Fd(n as u32), desc, false);
@@ -1828,6 +1828,7 @@ async fn run_call(p: &Proc, call: &Call) -> Result<(), String> {
             });
             expect_eq(call, got, expect)
         }
+        Call::Fionread { fd, expect } => expect_eq(call, p.fionread(*fd), expect),
         Call::Poll { fds, expect } => {
             let mut entries: Vec<PollFd> = fds
                 .iter()

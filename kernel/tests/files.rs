@@ -576,3 +576,31 @@ fn chmod_ftruncate_a_directory_descriptor_and_dev_stdin_and_stderr() {
         p.wait().await.expect("wait");
     });
 }
+
+#[test]
+fn fionread_counts_from_the_offset_to_the_end_and_is_enotty_for_directories_and_devices() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let f = p.open("/tmp/n", RW_CREATE, 0o644).await.expect("open");
+        p.write(f, b"0123456789").await.expect("write");
+        assert_eq!(p.fionread(f).expect("at the end"), 0);
+        p.lseek(f, 3, Whence::Set).expect("lseek");
+        assert_eq!(p.fionread(f).expect("from 3"), 7);
+        // Past the end: nothing, not a negative count.
+        p.lseek(f, 20, Whence::Set).expect("lseek");
+        assert_eq!(p.fionread(f).expect("past the end"), 0);
+        let status = p.open("/proc/self/status", OpenFlags::RDONLY, 0).await;
+        let status = status.expect("open status");
+        let whole = p.fionread(status).expect("a /proc file");
+        assert!(whole > 0);
+        let mut head = [0u8; 4];
+        p.read(status, &mut head).await.expect("read");
+        assert_eq!(p.fionread(status).expect("the rest"), whole - 4);
+        let dir = p.open("/tmp", OpenFlags::RDONLY | OpenFlags::DIRECTORY, 0);
+        let dir = dir.await.expect("open /tmp");
+        assert_eq!(errno_of(p.fionread(dir)), Errno::ENOTTY);
+        let null = p.open("/dev/null", OpenFlags::RDWR, 0).await.expect("null");
+        assert_eq!(errno_of(p.fionread(null)), Errno::ENOTTY);
+        assert_eq!(errno_of(p.fionread(Fd(99))), Errno::EBADF);
+    });
+}

@@ -742,3 +742,30 @@ fn another_thread_can_type_on_a_terminal_and_read_its_screen() {
     let stop = kernel_thread.join().expect("join").expect("serve");
     assert_eq!(stop, Stop::Shutdown);
 }
+
+#[test]
+fn fionread_counts_whole_lines_in_canonical_mode_and_every_byte_in_raw_mode() {
+    let mut kernel = Kernel::new();
+    let (tty, sh) = session(&mut kernel, |p| async move {
+        // "ab" is still being edited: nothing a read could take yet.
+        assert_eq!(p.fionread(Fd::STDIN)?, 0);
+        p.sleep(10).await;
+        // The line was ended: "abc\n".
+        assert_eq!(p.fionread(Fd::STDIN)?, 4);
+        assert_eq!(p.read_bytes(Fd::STDIN, 2).await?.as_ref(), b"ab");
+        assert_eq!(p.fionread(Fd::STDIN)?, 2);
+        assert_eq!(p.read_bytes(Fd::STDIN, 8).await?.as_ref(), b"c\n");
+        p.sleep(10).await;
+        // Raw mode: each byte is input as it comes.
+        assert_eq!(p.fionread(Fd::STDIN)?, 3);
+        Ok(())
+    });
+    tty.input(b"ab");
+    kernel.run_for(5).expect("run");
+    tty.input(b"c\n");
+    kernel.run_for(10).expect("run");
+    tty.set_mode(TtyMode::raw());
+    tty.input(b"xyz");
+    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
+    assert_success(&mut kernel, sh);
+}

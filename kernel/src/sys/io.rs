@@ -166,6 +166,26 @@ impl Proc {
         }
     }
 
+    /// `ioctl(fd, FIONREAD)`: how many bytes a read could take now without waiting.
+    /// For a pipe or FIFO (either end), the bytes buffered; for a terminal, the input
+    /// ready (whole lines in canonical mode); for a regular file or a /proc file, the
+    /// bytes from the offset to the end. ENOTTY for a directory or a device; EBADF.
+    pub fn fionread(&self, fd: Fd) -> SysResult<usize> {
+        let file = self.file(fd)?;
+        let from_offset = |size: u64| size.saturating_sub(file.offset.get()) as usize;
+        match &file.object {
+            FileObject::PipeRead(r) | FileObject::PipeBoth(r, _) => Ok(r.len()),
+            FileObject::PipeWrite(w) => Ok(w.len()),
+            FileObject::Tty(tty) => Ok(tty.available()),
+            FileObject::File(f) => Ok(from_offset(f.stat()?.size)),
+            FileObject::Text(text) => Ok(from_offset(text.len() as u64)),
+            FileObject::Directory(_) | FileObject::Device(_) => Err(Error::new(
+                Errno::ENOTTY,
+                format!("{} does not count the bytes ready to read", file.path),
+            )),
+        }
+    }
+
     /// Moves the offset of `fd`'s open file (shared with its duplicates) and returns it.
     /// ESPIPE on a pipe; EINVAL for a negative result.
     pub fn lseek(&self, fd: Fd, offset: i64, whence: Whence) -> SysResult<u64> {

@@ -221,6 +221,12 @@ impl Line {
         }
     }
 
+    /// The bytes a read could take now: typed input that is ready (in canonical mode,
+    /// whole lines only).
+    pub(crate) fn available(&self) -> usize {
+        self.ready_len
+    }
+
     /// Whether a read would return at once (with data, or with end of file).
     pub(crate) fn readable(&self) -> bool {
         !self.ready.is_empty()

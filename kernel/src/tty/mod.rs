@@ -234,6 +234,11 @@ impl Tty {
         self.state.lock().line.mode()
     }
 
+    /// The input bytes a read could take now (`FIONREAD`).
+    pub(crate) fn available(&self) -> usize {
+        self.state.lock().line.available()
+    }
+
     /// Changes the mode; readers wake (a line being edited may have become input).
     pub(crate) fn set_mode(&self, mode: TtyMode) {
         let mut state = self.state.lock();

@@ -164,10 +164,11 @@ impl Core {
 
     /// `fstat`: the status of an open file.
     pub(crate) fn stat_open(&self, file: &OpenFile) -> Stat {
-        let pipe = |id: u64, len: usize| Stat {
+        // A pipe's size is 0, as on Linux: `fionread` tells the bytes buffered.
+        let pipe = |id: u64| Stat {
             kind: FileType::Fifo,
             mode: 0o600,
-            size: len as u64,
+            size: 0,
             nlink: 1,
             ino: id,
             dev: 0,
@@ -177,8 +178,8 @@ impl Core {
             return Stat { size: 0, ..stat };
         }
         match &file.object {
-            FileObject::PipeRead(r) | FileObject::PipeBoth(r, _) => pipe(r.id(), r.len()),
-            FileObject::PipeWrite(w) => pipe(w.id(), w.len()),
+            FileObject::PipeRead(r) | FileObject::PipeBoth(r, _) => pipe(r.id()),
+            FileObject::PipeWrite(w) => pipe(w.id()),
             FileObject::File(f) => f.stat().unwrap_or(Stat {
                 kind: FileType::Regular,
                 mode: 0,
