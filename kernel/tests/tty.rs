@@ -747,25 +747,39 @@ fn another_thread_can_type_on_a_terminal_and_read_its_screen() {
 fn fionread_counts_whole_lines_in_canonical_mode_and_every_byte_in_raw_mode() {
     let mut kernel = Kernel::new();
     let (tty, sh) = session(&mut kernel, |p| async move {
+        // The host types at ticks 0, 20, 40 and 60 and hangs up at 80; the shell looks
+        // at 0, 30, 50, 70 and 90, and outlives the hang-up.
+        p.signal(Signal::SIGHUP, Disposition::Ignore)?;
+        let until = |tick: u64| p.sleep(tick.saturating_sub(p.now()));
         // "ab" is still being edited: nothing a read could take yet.
         assert_eq!(p.fionread(Fd::STDIN)?, 0);
-        p.sleep(10).await;
+        until(30).await;
         // The line was ended: "abc\n".
         assert_eq!(p.fionread(Fd::STDIN)?, 4);
         assert_eq!(p.read_bytes(Fd::STDIN, 2).await?.as_ref(), b"ab");
         assert_eq!(p.fionread(Fd::STDIN)?, 2);
         assert_eq!(p.read_bytes(Fd::STDIN, 8).await?.as_ref(), b"c\n");
-        p.sleep(10).await;
+        until(50).await;
+        // "de" ended by Ctrl-D: the two bytes, not the Ctrl-D.
+        assert_eq!(p.fionread(Fd::STDIN)?, 2);
+        assert_eq!(p.read_bytes(Fd::STDIN, 8).await?.as_ref(), b"de");
+        until(70).await;
         // Raw mode: each byte is input as it comes.
         assert_eq!(p.fionread(Fd::STDIN)?, 3);
+        until(90).await;
+        assert_eq!(errno_of(p.fionread(Fd::STDIN)), Errno::EIO, "hung up");
         Ok(())
     });
     tty.input(b"ab");
-    kernel.run_for(5).expect("run");
+    kernel.run_for(20).expect("run");
     tty.input(b"c\n");
-    kernel.run_for(10).expect("run");
+    kernel.run_for(20).expect("run");
+    tty.input(b"de\x04");
+    kernel.run_for(20).expect("run");
     tty.set_mode(TtyMode::raw());
     tty.input(b"xyz");
+    kernel.run_for(20).expect("run");
+    tty.hangup();
     assert_eq!(kernel.run().expect("run"), Stop::AllExited);
     assert_success(&mut kernel, sh);
 }

@@ -19,14 +19,19 @@ struct Task {
     /// The task after it, `NIL` for the tail; `UNQUEUED` while it is not queued.
     next: u32,
     /// While queued: the low 32 bits of its key, its level + the aging epoch it was
-    /// queued in ([`PriorityPolicy::key_of`] gives the whole key back).
+    /// queued in, or more (renicing keeps it at the epoch at least; an overdue key may be
+    /// raised by `renormalize_overdue`). [`PriorityPolicy::key_of`] gives the whole key.
     key: u32,
     /// Its level, given by its nice value.
     base: u8,
 }
 
-/// [`Task::next`] of a task that is not queued.
+/// [`Task::next`] of a task that is not queued; no task has this id (a table that large
+/// would take 64 GiB).
 const UNQUEUED: u32 = NIL - 1;
+/// The last epoch, so that keys (epoch + level) and the next epoch's first tick never
+/// overflow: with an aging interval of 1 tick, the clock ages nothing more past it.
+const MAX_EPOCH: u64 = u64::MAX - 2 * RING;
 /// How far the oldest overdue key may fall behind the epoch before the overdue keys are
 /// raised: well below 2^32, so that 32 bits of a key tell it (small under test, so that
 /// tests reach it).
@@ -46,12 +51,16 @@ impl Task {
 
 const _: () = assert!(std::mem::size_of::<Task>() == 16);
 
+/// A task not queued, at nice 0's level until it is admitted.
 const IDLE: Task = Task {
     prev: NIL,
     next: UNQUEUED,
     key: 0,
-    base: 0,
+    base: DEFAULT_LEVEL,
 };
+
+/// The level of nice 0.
+const DEFAULT_LEVEL: u8 = 20;
 
 #[derive(Clone, Copy, Debug)]
 struct Ends {
@@ -72,10 +81,17 @@ const EMPTY: Ends = Ends {
 ///   in the order they were queued. So a task that has waited k·A ticks competes as if it
 ///   were k levels more favoured, and when it runs and queues again it is back at its own
 ///   level. Tasks of one level queue FIFO, which makes a level round-robin.
-/// * **O(1).** Queued keys lie within 40 of the current epoch, so tasks sit in a ring of
-///   64 FIFO buckets with a bitmap of non-empty ones; tasks whose key fell behind the epoch
-///   are moved, a whole bucket at a time, to one FIFO of overdue tasks. `pick_next` is a
-///   bitmap scan and a pop, whatever the number of tasks.
+/// * **O(1).** Keys not yet overdue lie within 40 of the current epoch, so those tasks sit
+///   in a ring of 64 FIFO buckets with a bitmap of non-empty ones; tasks whose key fell
+///   behind the epoch are moved, a whole bucket at a time, to one FIFO of overdue tasks,
+///   which stays in key order. `pick_next` is a bitmap scan and a pop, whatever the
+///   number of tasks.
+/// * **16 bytes a task.** A task's entry holds its links, its level and the low 32 bits of
+///   its key, so a pick and the requeue that follows touch one cache line. The whole key
+///   is the one with those bits just below epoch + 40; so that this holds for overdue
+///   keys too, they are raised to 64 behind the epoch once the oldest lags 2^30 epochs
+///   (a task overdue by 40 epochs or by more is treated alike). That walk of the overdue
+///   FIFO comes at most once every 2^30 epochs.
 /// * **Bound.** With quantum Q and n ready tasks, a task that becomes ready at level b is
 ///   overdue after at most (b + 1)·A ticks, and then at most n − 1 tasks run before it:
 ///   it waits at most `(b + 1)·A + n·Q` ticks under any load, provided the kernel picks
@@ -129,7 +145,7 @@ impl PriorityPolicy {
 
     /// Sets the aging interval (at least 1 tick), or turns aging off with `None`, which
     /// gives strict priority order (and lets a low-priority task starve). Call it before
-    /// any task is queued.
+    /// any other call.
     pub fn with_aging(mut self, interval: Option<Tick>) -> Self {
         self.aging_interval = interval.map(|a| a.max(1));
         self.next_epoch_at = self.aging_interval.unwrap_or(Tick::MAX);
@@ -171,9 +187,11 @@ impl PriorityPolicy {
         top - u64::from((top as u32).wrapping_sub(t.key))
     }
 
+    /// The epoch of `now`, never below the current one (the aging interval may have
+    /// changed) nor above [`MAX_EPOCH`].
     fn epoch_of(&self, now: Tick) -> u64 {
         match self.aging_interval {
-            Some(a) => now / a,
+            Some(a) => (now / a).clamp(self.epoch, MAX_EPOCH),
             None => 0,
         }
     }
@@ -183,7 +201,7 @@ impl PriorityPolicy {
     }
 
     /// Moves the buckets whose keys fell behind the epoch of `now` to the overdue FIFO,
-    /// lowest key first.
+    /// lowest key first (and raises the overdue keys when the oldest lags too far).
     #[inline]
     fn advance(&mut self, now: Tick) {
         if now < self.next_epoch_at {
@@ -556,6 +574,46 @@ mod tests {
             }
         }
         assert!(now <= p.wait_bound(19, 2).unwrap(), "victim waited {now}");
+    }
+
+    #[test]
+    fn a_clock_near_its_end_overflows_nothing() {
+        let mut p = PriorityPolicy::new(10).with_aging(Some(1));
+        admit_all(&mut p, &[-20, 0]);
+        let end = Tick::MAX - 20;
+        p.enqueue(TaskId(0), Requeue::Woken, end);
+        assert_eq!(p.pick_next(end), Some(TaskId(0)));
+        p.enqueue(TaskId(0), Requeue::Preempted, Tick::MAX);
+        assert_eq!(p.effective_level(TaskId(0)), Some(0));
+        assert!(p.should_preempt(TaskId(1), 0, Tick::MAX));
+        p.set_nice(TaskId(0), 19, Tick::MAX);
+        p.dequeue(TaskId(1));
+        assert_eq!(p.pick_next(Tick::MAX), Some(TaskId(0)));
+        assert_eq!(p.pick_next(Tick::MAX), None);
+    }
+
+    #[test]
+    fn a_task_never_admitted_runs_at_nice_0() {
+        let mut p = PriorityPolicy::new(10).with_aging(None);
+        // Admitting task 3 makes room for tasks 0 to 2, which were never admitted.
+        p.admit(TaskId(3), &TaskParams::with_nice(-1), 0);
+        p.enqueue(TaskId(0), Requeue::New, 0);
+        p.enqueue(TaskId(3), Requeue::New, 0);
+        assert_eq!(p.effective_level(TaskId(0)), Some(nice_level(0)));
+        assert_eq!(
+            p.pick_next(0),
+            Some(TaskId(3)),
+            "nice -1 runs before nice 0"
+        );
+    }
+
+    #[test]
+    fn a_longer_aging_interval_set_late_keeps_the_epoch() {
+        let mut p = PriorityPolicy::new(10);
+        assert_eq!(p.pick_next(100_000), None);
+        let mut p = p.with_aging(Some(1000));
+        p.enqueue(TaskId(0), Requeue::New, 100_010);
+        assert_eq!(p.pick_next(100_020), Some(TaskId(0)));
     }
 
     #[test]

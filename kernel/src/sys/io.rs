@@ -168,20 +168,29 @@ impl Proc {
 
     /// `ioctl(fd, FIONREAD)`: how many bytes a read could take now without waiting.
     /// For a pipe or FIFO (either end), the bytes buffered; for a terminal, the input
-    /// ready (whole lines in canonical mode); for a regular file or a /proc file, the
-    /// bytes from the offset to the end. ENOTTY for a directory or a device; EBADF.
+    /// ready (whole lines in canonical mode), EIO once it is hung up; for a regular file,
+    /// the bytes from the offset to the end (0 past the end, where Linux gives a negative
+    /// count). A /proc file counts its text from the offset (Linux says 0: its files have
+    /// no size). ENOTTY for a directory, /dev/null and /dev/zero; EBADF.
     pub fn fionread(&self, fd: Fd) -> SysResult<usize> {
         let file = self.file(fd)?;
         let from_offset = |size: u64| size.saturating_sub(file.offset.get()) as usize;
         match &file.object {
             FileObject::PipeRead(r) | FileObject::PipeBoth(r, _) => Ok(r.len()),
             FileObject::PipeWrite(w) => Ok(w.len()),
+            FileObject::Tty(tty) if tty.is_hung_up() => Err(Error::new(
+                Errno::EIO,
+                format!("descriptor {fd} ({}): the terminal was hung up", file.path),
+            )),
             FileObject::Tty(tty) => Ok(tty.available()),
             FileObject::File(f) => Ok(from_offset(f.stat()?.size)),
             FileObject::Text(text) => Ok(from_offset(text.len() as u64)),
             FileObject::Directory(_) | FileObject::Device(_) => Err(Error::new(
                 Errno::ENOTTY,
-                format!("{} does not count the bytes ready to read", file.path),
+                format!(
+                    "descriptor {fd} ({}) has no count of bytes ready to read",
+                    file.path
+                ),
             )),
         }
     }
