@@ -102,16 +102,12 @@ impl FdTable {
         Ok(entry)
     }
 
-    /// Every entry, emptying the table (a process ending).
-    pub(crate) fn take_all(&mut self) -> Vec<FdEntry> {
-        std::mem::take(&mut self.slots)
-            .into_iter()
-            .flatten()
-            .collect()
-    }
-
     /// The table a spawned child starts with: every descriptor without close-on-exec.
+    #[inline]
     pub(crate) fn inherited(&self) -> FdTable {
+        if self.slots.is_empty() {
+            return FdTable::default();
+        }
         let mut slots: Vec<Option<FdEntry>> = self
             .slots
             .iter()
