@@ -801,7 +801,9 @@ impl Core {
         if self.arrivals.next_at() <= self.now {
             self.admit_arrivals()?;
         }
-        self.fire_timers()?;
+        if !self.timers.is_empty() {
+            self.fire_timers()?;
+        }
         if !self.alarms.is_empty() {
             self.fire_alarms()?;
         }
