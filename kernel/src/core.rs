@@ -304,12 +304,17 @@ impl Core {
 
     /// The working directory of a child of `parent`: the parent's, or the one `command`
     /// names.
-    #[inline]
+    #[inline(always)]
     fn child_cwd(&self, parent: u32, command: &Command) -> SysResult<Rc<str>> {
-        Ok(match &command.cwd {
-            None => self.table.get(parent).cwd.clone(),
-            Some(dir) => Rc::from(self.directory(parent, dir)?),
-        })
+        match &command.cwd {
+            None => Ok(self.table.get(parent).cwd.clone()),
+            Some(dir) => self.child_dir(parent, dir),
+        }
+    }
+
+    /// A directory a command names for its child, resolved from `parent`'s.
+    fn child_dir(&self, parent: u32, dir: &str) -> SysResult<Rc<str>> {
+        Ok(Rc::from(self.directory(parent, dir)?))
     }
 
     /// The rest of a spawn, once the child's directory and descriptors are made: checks
