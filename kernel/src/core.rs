@@ -328,10 +328,12 @@ impl Core {
         fds: FdTable,
         make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
     ) -> SysResult<Pid> {
-        let (sig, pgid, sid) = {
+        let (blocked, actions, pgid, sid) = {
             let p = self.table.get(parent);
-            let sig = p.sig.for_child(&self.default_actions, command.sigdefault);
-            (sig, p.pgid, p.sid)
+            let actions = p
+                .sig
+                .child_actions(&self.default_actions, command.sigdefault);
+            (p.sig.blocked, actions, p.pgid, p.sid)
         };
         if let Some(group) = command.pgroup
             && group != Pid(0)
@@ -395,8 +397,8 @@ impl Core {
         );
         process.host_child = parent == INIT;
         process.umask = umask;
-        process.fds = fds;
-        process.sig = sig;
+        std::mem::replace(&mut process.fds, fds).close_all();
+        process.sig.start(blocked, actions);
         (process.pgid, process.sid) = if command.setsid {
             (pid, pid)
         } else {

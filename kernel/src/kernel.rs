@@ -473,7 +473,7 @@ impl Kernel {
     fn terminate(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
         let (program, fds) = self.core.borrow_mut().begin_exit(slot, status)?;
         contain(move || drop(program));
-        drop(fds);
+        fds.close_all();
         self.core.borrow_mut().finish_exit(slot)
     }
 
