@@ -47,21 +47,19 @@ impl ProcessTable {
 
     /// A vacant slot for the process `pid` (from `allocate_pid`), marked in use; the
     /// caller fills it in with `Process::fill`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn claim(&mut self, pid: Pid, vacant: impl FnOnce() -> Process) -> u32 {
         let slot = match self.free.pop() {
             Some(slot) => slot,
-            None => {
-                debug_assert!(self.slots.len() < crate::waker::MAX_SLOTS);
-                self.slots.push(vacant());
-                (self.slots.len() - 1) as u32
-            }
+            None => self.add_slot(vacant),
         };
         let index = pid.0 as usize;
-        if index >= self.by_pid.len() {
-            self.by_pid.resize(index + 1, PID_FREE);
+        if index == self.by_pid.len() {
+            // The next pid never used (pids count up until they wrap).
+            self.by_pid.push(slot);
+        } else {
+            self.index_at(index, slot);
         }
-        self.by_pid[index] = slot;
         let process = &mut self.slots[slot as usize];
         process.pid = pid;
         process.generation = process.generation.wrapping_add(1);
@@ -69,7 +67,26 @@ impl ProcessTable {
         slot
     }
 
+    /// Indexes `slot` by the pid `index` (not the next pid never used).
+    #[inline(never)]
+    fn index_at(&mut self, index: usize, slot: u32) {
+        if index > self.by_pid.len() {
+            self.by_pid.resize(index + 1, PID_FREE);
+        }
+        self.by_pid[index] = slot;
+    }
+
+    /// A new slot at the end of the table, `vacant()`.
+    #[cold]
+    #[inline(never)]
+    fn add_slot(&mut self, vacant: impl FnOnce() -> Process) -> u32 {
+        debug_assert!(self.slots.len() < crate::waker::MAX_SLOTS);
+        self.slots.push(vacant());
+        (self.slots.len() - 1) as u32
+    }
+
     /// Empties a slot; its pid becomes free, or stays held when `hold_pid`.
+    #[inline]
     pub(crate) fn remove(&mut self, slot: u32, hold_pid: bool) {
         let process = &mut self.slots[slot as usize];
         self.by_pid[process.pid.0 as usize] = if hold_pid { PID_HELD } else { PID_FREE };
