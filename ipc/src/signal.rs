@@ -46,6 +46,7 @@ macro_rules! signals {
             }
 
             /// What the signal does by default.
+            #[inline]
             pub fn default_action(self) -> DefaultAction {
                 match self.0 {
                     $($num => DefaultAction::$action,)*

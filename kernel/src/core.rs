@@ -11,7 +11,7 @@ use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, TaskP
 
 use crate::arrival::{ArrivalFailure, Arrivals};
 use crate::event::{Event, EventKind, EventLog};
-use crate::fd::{Census, FdEntry, FdTable, FileObject, OpenFile};
+use crate::fd::{Census, FdTable, FileObject, OpenFile};
 use crate::pid::PidMap;
 use crate::process::{ActionSlot, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
@@ -267,18 +267,25 @@ impl Core {
     }
 
     /// Creates a process running `make(proc)`, as a child of `parent` (init for the host).
-    #[inline]
     ///
     /// Takes `command` by reference (moving its name and arguments out): a `Command` is
     /// large, and copying it costs a measurable part of a spawn.
+    #[inline]
     pub(crate) fn spawn(
         &mut self,
         parent: u32,
         command: &mut Command,
         make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
     ) -> SysResult<Pid> {
-        self.spawn_with_stdio(parent, command, make)
-            .map(|(pid, _)| pid)
+        let cwd = self.child_cwd(parent, command)?;
+        // A child that inherits its three streams (most do) needs no pipe ends made and
+        // none handed back.
+        let fds = if command.stdio == [Stdio::Inherit; 3] {
+            self.table.get(parent).fds.inherited()
+        } else {
+            self.child_fds(parent, command)?.0
+        };
+        self.create(parent, command, cwd, fds, make)
     }
 
     /// Spawns as [`spawn`](Core::spawn) does, and gives back the parent's ends of the
@@ -289,15 +296,44 @@ impl Core {
         command: &mut Command,
         make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
     ) -> SysResult<(Pid, StdioEnds)> {
-        let cwd = match &command.cwd {
-            None => self.table.get(parent).cwd.clone(),
-            Some(dir) => Rc::from(self.directory(parent, dir)?),
-        };
+        let cwd = self.child_cwd(parent, command)?;
         let (fds, ends) = self.child_fds(parent, command)?;
-        let (sig, pgid, sid) = {
+        let pid = self.create(parent, command, cwd, fds, make)?;
+        Ok((pid, ends))
+    }
+
+    /// The working directory of a child of `parent`: the parent's, or the one `command`
+    /// names.
+    #[inline(always)]
+    fn child_cwd(&self, parent: u32, command: &Command) -> SysResult<Rc<str>> {
+        match &command.cwd {
+            None => Ok(self.table.get(parent).cwd.clone()),
+            Some(dir) => self.child_dir(parent, dir),
+        }
+    }
+
+    /// A directory a command names for its child, resolved from `parent`'s.
+    fn child_dir(&self, parent: u32, dir: &str) -> SysResult<Rc<str>> {
+        Ok(Rc::from(self.directory(parent, dir)?))
+    }
+
+    /// The rest of a spawn, once the child's directory and descriptors are made: checks
+    /// the rest of `command`, fills a slot and hands the child to the policy.
+    #[inline]
+    fn create(
+        &mut self,
+        parent: u32,
+        command: &mut Command,
+        cwd: Rc<str>,
+        fds: FdTable,
+        make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
+    ) -> SysResult<Pid> {
+        let (blocked, actions, pgid, sid) = {
             let p = self.table.get(parent);
-            let sig = p.sig.for_child(&self.default_actions, command.sigdefault);
-            (sig, p.pgid, p.sid)
+            let actions = p
+                .sig
+                .child_actions(&self.default_actions, command.sigdefault);
+            (p.sig.blocked, actions, p.pgid, p.sid)
         };
         if let Some(group) = command.pgroup
             && group != Pid(0)
@@ -361,8 +397,8 @@ impl Core {
         );
         process.host_child = parent == INIT;
         process.umask = umask;
-        process.fds = fds;
-        process.sig = sig;
+        std::mem::replace(&mut process.fds, fds).close_all();
+        process.sig.start(blocked, actions);
         (process.pgid, process.sid) = if command.setsid {
             (pid, pid)
         } else {
@@ -395,7 +431,7 @@ impl Core {
             // A child more favoured than its parent may take the CPU from it.
             self.woke_during_dispatch = true;
         }
-        Ok((pid, ends))
+        Ok(pid)
     }
 
     /// The descriptor table of a child of `parent`: the parent's descriptors without
@@ -466,7 +502,7 @@ impl Core {
         &mut self,
         slot: u32,
         status: ExitStatus,
-    ) -> Result<(Option<Program>, Vec<FdEntry>), Error> {
+    ) -> Result<(Option<Program>, FdTable), Error> {
         let state = self.table.get(slot).state;
         if state == ProcState::Ready {
             self.policy.dequeue(TaskId(slot));
@@ -476,7 +512,7 @@ impl Core {
         let (pid, program, fds) = {
             let p = self.table.get_mut(slot);
             p.compute_left = 0;
-            (p.pid, p.program.take(), p.fds.take_all())
+            (p.pid, p.program.take(), std::mem::take(&mut p.fds))
         };
         if self.events.is_active() {
             self.publish(pid, EventKind::Exited(status.clone()));
@@ -772,7 +808,9 @@ impl Core {
         if self.arrivals.next_at() <= self.now {
             self.admit_arrivals()?;
         }
-        self.fire_timers()?;
+        if !self.timers.is_empty() {
+            self.fire_timers()?;
+        }
         if !self.alarms.is_empty() {
             self.fire_alarms()?;
         }

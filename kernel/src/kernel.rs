@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -473,7 +474,7 @@ impl Kernel {
     fn terminate(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
         let (program, fds) = self.core.borrow_mut().begin_exit(slot, status)?;
         contain(move || drop(program));
-        drop(fds);
+        fds.close_all();
         self.core.borrow_mut().finish_exit(slot)
     }
 
@@ -906,7 +907,8 @@ impl Kernel {
         until: Option<Tick>,
         mut in_burst: bool,
     ) -> Result<(), Error> {
-        let waker = waker::for_process(WakeId::new(self.id, slot, generation));
+        // Its drop does nothing (a process's waker owns nothing): it is not run.
+        let waker = ManuallyDrop::new(waker::for_process(WakeId::new(self.id, slot, generation)));
         let mut cx = Context::from_waker(&waker);
         loop {
             if std::mem::take(&mut in_burst) {

@@ -230,6 +230,7 @@ impl Process {
     /// Makes a vacant slot a new process, field by field: writing a whole `Process`
     /// would build it on the stack and copy it, which costs more than the rest of a spawn.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub(crate) fn fill(
         &mut self,
         pid: Pid,

@@ -47,21 +47,19 @@ impl ProcessTable {
 
     /// A vacant slot for the process `pid` (from `allocate_pid`), marked in use; the
     /// caller fills it in with `Process::fill`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn claim(&mut self, pid: Pid, vacant: impl FnOnce() -> Process) -> u32 {
         let slot = match self.free.pop() {
             Some(slot) => slot,
-            None => {
-                debug_assert!(self.slots.len() < crate::waker::MAX_SLOTS);
-                self.slots.push(vacant());
-                (self.slots.len() - 1) as u32
-            }
+            None => self.add_slot(vacant),
         };
         let index = pid.0 as usize;
-        if index >= self.by_pid.len() {
-            self.by_pid.resize(index + 1, PID_FREE);
+        if index == self.by_pid.len() {
+            // The next pid never used (pids count up until they wrap).
+            self.by_pid.push(slot);
+        } else {
+            self.index_at(index, slot);
         }
-        self.by_pid[index] = slot;
         let process = &mut self.slots[slot as usize];
         process.pid = pid;
         process.generation = process.generation.wrapping_add(1);
@@ -69,7 +67,26 @@ impl ProcessTable {
         slot
     }
 
+    /// Indexes `slot` by the pid `index` (not the next pid never used).
+    #[inline(never)]
+    fn index_at(&mut self, index: usize, slot: u32) {
+        if index > self.by_pid.len() {
+            self.by_pid.resize(index + 1, PID_FREE);
+        }
+        self.by_pid[index] = slot;
+    }
+
+    /// A new slot at the end of the table, `vacant()`.
+    #[cold]
+    #[inline(never)]
+    fn add_slot(&mut self, vacant: impl FnOnce() -> Process) -> u32 {
+        debug_assert!(self.slots.len() < crate::waker::MAX_SLOTS);
+        self.slots.push(vacant());
+        (self.slots.len() - 1) as u32
+    }
+
     /// Empties a slot; its pid becomes free, or stays held when `hold_pid`.
+    #[inline]
     pub(crate) fn remove(&mut self, slot: u32, hold_pid: bool) {
         let process = &mut self.slots[slot as usize];
         self.by_pid[process.pid.0 as usize] = if hold_pid { PID_HELD } else { PID_FREE };
@@ -164,9 +181,18 @@ impl ProcessTable {
     /// Moves `child`, which just became a zombie, behind its parent's other zombies, so
     /// zombies come first, in the order they exited.
     pub(crate) fn move_to_zombies(&mut self, child: u32) {
-        let parent = self.get(child).parent;
-        self.unlink_child(child);
+        let (parent, prev) = {
+            let c = self.get(child);
+            (c.parent, c.prev_sibling)
+        };
         let last_zombie = self.get(parent).last_zombie;
+        if prev == last_zombie {
+            // Right behind the zombies already (the first live child, often the only
+            // child): it stays where it is.
+            self.get_mut(parent).last_zombie = child;
+            return;
+        }
+        self.unlink_child(child);
         self.insert_after(parent, last_zombie, child);
         self.get_mut(parent).last_zombie = child;
     }
@@ -223,5 +249,84 @@ impl ProcessTable {
         let c = self.get_mut(child);
         c.prev_sibling = NIL;
         c.next_sibling = NIL;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::signal::SigActions;
+
+    /// A table of a parent (slot 0) and `children` children (slots 1 and on), linked in
+    /// creation order.
+    fn family(children: u32) -> ProcessTable {
+        let mut table = ProcessTable::new(64);
+        let (env, cwd, actions) = (
+            Rc::new(Vec::new()),
+            Rc::<str>::from("/"),
+            Rc::new(SigActions::default()),
+        );
+        for n in 0..=children {
+            let slot = table.claim(Pid(n + 1), || {
+                Process::vacant(env.clone(), cwd.clone(), actions.clone())
+            });
+            if slot != 0 {
+                table.link_child(0, slot);
+            }
+        }
+        table
+    }
+
+    /// The parent's children, first to last, checked against the backward links.
+    fn children(table: &ProcessTable) -> Vec<u32> {
+        let mut forward = Vec::new();
+        let mut next = table.get(0).first_child;
+        while next != NIL {
+            forward.push(next);
+            next = table.get(next).next_sibling;
+        }
+        let mut backward = Vec::new();
+        let mut prev = table.get(0).last_child;
+        while prev != NIL {
+            backward.push(prev);
+            prev = table.get(prev).prev_sibling;
+        }
+        backward.reverse();
+        assert_eq!(forward, backward);
+        forward
+    }
+
+    #[test]
+    fn zombies_come_first_in_exit_order_then_live_children_in_creation_order() {
+        let mut table = family(4);
+        // The last child exits first: it moves to the front.
+        table.move_to_zombies(4);
+        assert_eq!(children(&table), [4, 1, 2, 3]);
+        // The first live child is right behind the zombies: it stays.
+        table.move_to_zombies(1);
+        assert_eq!(children(&table), [4, 1, 2, 3]);
+        assert_eq!(table.get(0).last_zombie, 1);
+        table.move_to_zombies(3);
+        assert_eq!(children(&table), [4, 1, 3, 2]);
+        // Reaping the last zombie leaves the one before it last.
+        table.unlink_child(3);
+        assert_eq!(children(&table), [4, 1, 2]);
+        assert_eq!(table.get(0).last_zombie, 1);
+        table.move_to_zombies(2);
+        assert_eq!(children(&table), [4, 1, 2]);
+        assert_eq!(table.get(0).last_zombie, 2);
+    }
+
+    #[test]
+    fn an_only_child_becomes_a_zombie_in_place() {
+        let mut table = family(1);
+        table.move_to_zombies(1);
+        assert_eq!(children(&table), [1]);
+        assert_eq!(table.get(0).last_zombie, 1);
+        table.unlink_child(1);
+        assert_eq!(children(&table), Vec::<u32>::new());
+        assert_eq!(table.get(0).last_zombie, NIL);
     }
 }

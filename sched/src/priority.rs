@@ -280,6 +280,21 @@ impl PriorityPolicy {
         }
     }
 
+    /// Makes room for the task of index `i`.
+    #[cold]
+    #[inline(never)]
+    fn grow_to(&mut self, i: usize) {
+        self.tasks.resize(self.tasks.len().max(i + 1), IDLE);
+    }
+
+    /// Queues a task never admitted, with the default parameters.
+    #[cold]
+    #[inline(never)]
+    fn enqueue_unknown(&mut self, task: TaskId, now: Tick) {
+        self.admit(task, &TaskParams::default(), now);
+        self.push(task, now);
+    }
+
     /// Queues a task that is not queued, with the key of its level and the epoch of `now`.
     #[inline]
     fn push(&mut self, task: TaskId, now: Tick) {
@@ -391,7 +406,7 @@ impl Policy for PriorityPolicy {
     fn admit(&mut self, task: TaskId, params: &TaskParams, _now: Tick) {
         let i = task.index();
         if i >= self.tasks.len() {
-            self.tasks.resize(i + 1, IDLE);
+            self.grow_to(i);
         }
         self.tasks[i] = IDLE;
         self.tasks[i].base = nice_level(params.nice) as u8;
@@ -399,15 +414,12 @@ impl Policy for PriorityPolicy {
 
     #[inline]
     fn enqueue(&mut self, task: TaskId, _why: Requeue, now: Tick) {
-        if task.index() >= self.tasks.len() {
-            // Never admitted: it gets the default parameters.
-            self.admit(task, &TaskParams::default(), now);
-        }
-        if self.tasks[task.index()].is_queued() {
+        match self.tasks.get(task.index()) {
             // Already ready: a second enqueue changes nothing.
-            return;
+            Some(t) if t.is_queued() => {}
+            Some(_) => self.push(task, now),
+            None => self.enqueue_unknown(task, now),
         }
-        self.push(task, now);
     }
 
     #[inline]

@@ -13,8 +13,8 @@ use bitflags::bitflags;
 pub(crate) use census::{Census, PipeToken};
 pub(crate) use file::{FileObject, OpenFile};
 pub use stdio::{Child, HostChild, Stdio};
+pub(crate) use table::FdTable;
 pub use table::OPEN_MAX;
-pub(crate) use table::{FdEntry, FdTable};
 
 /// A file descriptor: a small number naming an open file in one process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -102,16 +102,12 @@ impl FdTable {
         Ok(entry)
     }
 
-    /// Every entry, emptying the table (a process ending).
-    pub(crate) fn take_all(&mut self) -> Vec<FdEntry> {
-        std::mem::take(&mut self.slots)
-            .into_iter()
-            .flatten()
-            .collect()
-    }
-
     /// The table a spawned child starts with: every descriptor without close-on-exec.
+    #[inline]
     pub(crate) fn inherited(&self) -> FdTable {
+        if self.slots.is_empty() {
+            return FdTable::default();
+        }
         let mut slots: Vec<Option<FdEntry>> = self
             .slots
             .iter()
@@ -121,6 +117,18 @@ impl FdTable {
             slots.pop();
         }
         FdTable { slots }
+    }
+
+    /// Drops the table, closing its descriptors in order; a table that never held one
+    /// (most processes' at exit, a vacant slot's) owns no memory and is let go without
+    /// the call a drop takes.
+    #[inline(always)]
+    pub(crate) fn close_all(self) {
+        if self.slots.capacity() == 0 {
+            std::mem::forget(self);
+        } else {
+            drop(self);
+        }
     }
 
     /// Open descriptors, lowest first.

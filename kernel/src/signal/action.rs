@@ -103,6 +103,7 @@ impl SigAction {
     }
 
     /// Whether delivering `signal` under this action does nothing at all.
+    #[inline]
     pub(crate) fn ignores(&self, signal: Signal) -> bool {
         match self.disposition {
             Disposition::Ignore => true,

@@ -29,7 +29,25 @@ impl Core {
     /// Generates `signal` for the process in `slot`, as `kill` does. The process takes it
     /// at its next scheduling point; one blocked in a call is woken for it (a stop is
     /// applied at once); a stopped one keeps it pending until SIGCONT, except SIGKILL.
+    #[inline]
     pub(crate) fn send_signal(&mut self, slot: u32, signal: Signal) -> Result<(), Error> {
+        // The common case, seen without a call (SIGCHLD to a parent that keeps its default
+        // action): a signal that neither continues nor stops, not blocked, and ignored, is
+        // discarded, whatever the process.
+        if signal.is_catchable()
+            && signal != Signal::SIGCONT
+            && !stop_signals().contains_signal(signal)
+        {
+            let sig = &self.table.get(slot).sig;
+            if !sig.blocked.contains_signal(signal) && sig.actions.get(signal).ignores(signal) {
+                return Ok(());
+            }
+        }
+        self.generate(slot, signal)
+    }
+
+    /// The body of [`send_signal`](Core::send_signal).
+    fn generate(&mut self, slot: u32, signal: Signal) -> Result<(), Error> {
         // Init, as on Linux, gets only the signals it handles: none.
         if slot == INIT || self.table.get(slot).state == ProcState::Zombie {
             return Ok(());

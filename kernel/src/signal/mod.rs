@@ -14,6 +14,7 @@ pub(crate) use state::{ChildReport, SigState};
 use vproc_ipc::{SigSet, Signal};
 
 /// SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU: the signals whose default action stops.
+#[inline]
 pub(crate) fn stop_signals() -> SigSet {
     [
         Signal::SIGSTOP,

@@ -56,28 +56,42 @@ impl SigState {
         }
     }
 
-    /// The state a spawned child starts with: the parent's mask and ignored signals
-    /// (handlers reset, as by `exec`), but the signals of `reset` at their default
-    /// actions, nothing pending.
-    pub(crate) fn for_child(&self, defaults: &Rc<SigActions>, reset: SigSet) -> SigState {
+    /// The dispositions a spawned child of this process starts with: the ignored
+    /// signals (handlers reset, as by `exec`), but the signals of `reset` at their default
+    /// actions. With its mask, `blocked`, they make its state ([`start`](SigState::start)).
+    #[inline]
+    pub(crate) fn child_actions(&self, defaults: &Rc<SigActions>, reset: SigSet) -> Rc<SigActions> {
         // The shared defaults (most processes) are checked by address first.
-        let actions = if Rc::ptr_eq(&self.actions, defaults) || self.actions.all_default() {
+        if Rc::ptr_eq(&self.actions, defaults) {
+            return defaults.clone();
+        }
+        self.own_child_actions(defaults, reset)
+    }
+
+    #[cold]
+    fn own_child_actions(&self, defaults: &Rc<SigActions>, reset: SigSet) -> Rc<SigActions> {
+        if self.actions.all_default() {
+            return defaults.clone();
+        }
+        let mut actions = self.actions.for_child();
+        for signal in reset.signals().filter(|s| s.is_catchable()) {
+            actions.set(signal, super::SigAction::default());
+        }
+        if actions.all_default() {
             defaults.clone()
         } else {
-            let mut actions = self.actions.for_child();
-            for signal in reset.signals().filter(|s| s.is_catchable()) {
-                actions.set(signal, super::SigAction::default());
-            }
-            if actions.all_default() {
-                defaults.clone()
-            } else {
-                Rc::new(actions)
-            }
-        };
-        SigState {
-            blocked: self.blocked,
-            ..SigState::new(actions)
+            Rc::new(actions)
         }
+    }
+
+    /// Makes this the state of a new process: `blocked` and `actions`, nothing pending,
+    /// nothing to report. In place (a slot's state is not built elsewhere and copied).
+    #[inline]
+    pub(crate) fn start(&mut self, blocked: SigSet, actions: Rc<SigActions>) {
+        *self = SigState {
+            blocked,
+            ..SigState::new(actions)
+        };
     }
 
     /// Signals that can be delivered now: pending and not blocked (SIGKILL and SIGSTOP
