@@ -1,0 +1,328 @@
+//! One dispatch: a process runs (its CPU burst, then its program is polled) until it
+//! blocks, yields, is preempted or exits.
+
+use std::any::Any;
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::task::{Context, Poll};
+
+use vproc_sched::{Requeue, TaskId, Tick};
+
+use crate::core::Core;
+use crate::process::{Action, NIL};
+use crate::signal::Delivery;
+use crate::waker::WakeId;
+use crate::{Error, ExitStatus, Proc, ProcState, WaitOn, waker};
+
+use super::Kernel;
+
+impl Kernel {
+    /// Runs the process in `slot` until it blocks, yields, is preempted or exits.
+    pub(super) fn dispatch(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
+        let (generation, in_burst) = {
+            let mut guard = self.core.borrow_mut();
+            let core = &mut *guard;
+            // The next two processes, most likely: the entry of the second and the
+            // program of the first (whose entry came in during the last dispatch) start
+            // their way into the cache while this one runs. A small table stays in the
+            // cache anyway.
+            if core.table.len() >= crate::prefetch::MIN_PROCESSES
+                && let Some(next) = core.policy.peek_after(TaskId(slot))
+            {
+                core.table.prefetch_program(next.0);
+                if let Some(after) = core.policy.peek_after(next) {
+                    core.table.prefetch(after.0);
+                }
+            }
+            let generation = core.table.get(slot).generation;
+            let paid_switch = core.switch_to(slot, generation)?;
+            core.transition(slot, ProcState::Running)?;
+            core.dispatch_start = core.now;
+            core.current = slot;
+            core.ran = 0;
+            core.slice = 0;
+            // Processes that became ready during a paid switch may preempt the newcomer.
+            core.woke_during_dispatch = paid_switch;
+            // An action left by a call made outside any dispatch belongs to no one.
+            core.action.take();
+            let now = core.now;
+            let signals = core.has_deliverable(slot);
+            let process = core.table.get_mut(slot);
+            if process.started == Tick::MAX {
+                process.started = now;
+            }
+            (generation, process.compute_left > 0 || signals)
+        };
+        if in_burst && !self.deliver_signals(slot, generation)? {
+            return Ok(());
+        }
+        self.run_dispatch(slot, generation, until, in_burst)
+    }
+
+    /// Delivers the signals the process in `slot` can take, as its dispatch begins:
+    /// handlers run (in its context, with their masks), default actions end or stop it.
+    /// Returns whether it goes on running.
+    #[cold]
+    fn deliver_signals(&mut self, slot: u32, generation: u32) -> Result<bool, Error> {
+        loop {
+            let delivery = self.core.borrow_mut().take_signal(slot)?;
+            match delivery {
+                None => return Ok(true),
+                Some(Delivery::Terminate(status)) => {
+                    end_dispatch(&mut self.core.borrow_mut(), slot);
+                    self.terminate(slot, status)?;
+                    return Ok(false);
+                }
+                Some(Delivery::Stop) => {
+                    end_dispatch(&mut self.core.borrow_mut(), slot);
+                    return Ok(false);
+                }
+                Some(Delivery::Handle {
+                    handler,
+                    signal,
+                    restore,
+                }) => {
+                    let pid = self.core.borrow().table.get(slot).pid;
+                    let proc = Proc::new(self.core.clone(), pid, slot, generation);
+                    let ran = catch_unwind(AssertUnwindSafe(|| handler(&proc, signal)));
+                    drop(proc);
+                    if let Err(payload) = ran {
+                        end_dispatch(&mut self.core.borrow_mut(), slot);
+                        let message = panic_message(payload);
+                        self.terminate(slot, ExitStatus::Panicked(message.into()))?;
+                        return Ok(false);
+                    }
+                    self.core.borrow_mut().table.get_mut(slot).sig.blocked = restore;
+                }
+            }
+        }
+    }
+
+    /// Goes on with a dispatch that a `run_for` limit cut short.
+    pub(super) fn resume(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
+        let generation = {
+            let mut core = self.core.borrow_mut();
+            core.current = slot;
+            // Processes may have become ready meanwhile; let the policy judge.
+            core.woke_during_dispatch = true;
+            core.table.get(slot).generation
+        };
+        self.run_dispatch(slot, generation, until, true)
+    }
+
+    /// The body of a dispatch: CPU bursts (`in_burst`: one is under way) and polls, until
+    /// the process blocks, yields, is preempted, pauses or exits.
+    fn run_dispatch(
+        &mut self,
+        slot: u32,
+        generation: u32,
+        until: Option<Tick>,
+        mut in_burst: bool,
+    ) -> Result<(), Error> {
+        // Its drop does nothing (a process's waker owns nothing): it is not run.
+        let waker = ManuallyDrop::new(waker::for_process(WakeId::new(self.id, slot, generation)));
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if std::mem::take(&mut in_burst) {
+                let mut core = self.core.borrow_mut();
+                {
+                    match run_burst(&mut core, slot, until)? {
+                        Burst::Done => {}
+                        Burst::Preempted => return Ok(()),
+                        Burst::Paused => {
+                            core.current = NIL;
+                            self.paused = Some(slot);
+                            return Ok(());
+                        }
+                        Burst::Signaled => {
+                            drop(core);
+                            if !self.deliver_signals(slot, generation)? {
+                                return Ok(());
+                            }
+                            in_burst = true;
+                            continue;
+                        }
+                    }
+                }
+            }
+            let mut program = self
+                .core
+                .borrow_mut()
+                .table
+                .get_mut(slot)
+                .program
+                .take()
+                .expect("a running process has its program");
+            let polled = catch_unwind(AssertUnwindSafe(|| program.as_mut().poll(&mut cx)));
+            let mut guard = self.core.borrow_mut();
+            let core = &mut *guard;
+            let action = core.action.take();
+            let status = match polled {
+                Ok(Poll::Ready(code)) => Some(ExitStatus::Exited(code)),
+                Err(payload) => Some(ExitStatus::Panicked(panic_message(payload).into())),
+                Ok(Poll::Pending) => match action {
+                    Action::Exit(code) => Some(ExitStatus::Exited(code)),
+                    _ => None,
+                },
+            };
+            core.table.get_mut(slot).program = Some(program);
+            if let Some(mut status) = status {
+                // A fatal signal the process sent itself just before it ended (kill of its
+                // own pid or group) still ends it, as it would have before kill returned.
+                if matches!(status, ExitStatus::Exited(_)) && core.has_deliverable(slot) {
+                    status = core.fatal_pending(slot).unwrap_or(status);
+                }
+                end_dispatch(core, slot);
+                drop(guard);
+                return self.terminate(slot, status);
+            }
+            if action.blocks() && core.has_deliverable(slot) {
+                // A signal came during the call: take it before blocking.
+                core.table.get_mut(slot).voluntary += 1;
+                end_dispatch(core, slot);
+                core.make_ready(slot, Requeue::Yielded)?;
+                return Ok(());
+            }
+            match action {
+                Action::Compute(ticks) => {
+                    core.table.get_mut(slot).compute_left = ticks;
+                    in_burst = true;
+                    continue;
+                }
+                Action::Yield => {
+                    core.table.get_mut(slot).voluntary += 1;
+                    end_dispatch(core, slot);
+                    core.make_ready(slot, Requeue::Yielded)?;
+                }
+                Action::Sleep(until) => {
+                    block(core, slot, WaitOn::Sleep)?;
+                    core.add_timer(slot, until);
+                }
+                Action::Wait(target) => block(core, slot, WaitOn::Child(target))?,
+                Action::None => block(core, slot, WaitOn::Event)?,
+                Action::Block(on) => block(core, slot, on)?,
+                Action::Poll(until) => {
+                    block(core, slot, WaitOn::Poll)?;
+                    core.add_timer(slot, until);
+                }
+                Action::Exit(_) => unreachable!("handled with the other endings above"),
+            }
+            return Ok(());
+        }
+    }
+}
+
+/// Ends the dispatch of the running process: the policy learns how long it ran.
+#[inline]
+fn end_dispatch(core: &mut Core, slot: u32) {
+    let (ran, now) = (core.ran, core.now);
+    core.policy.charge(TaskId(slot), ran, now);
+    core.current = NIL;
+    if let Some(log) = &mut core.dispatch_log
+        && now > core.dispatch_start
+    {
+        log.push(crate::Dispatch {
+            pid: core.table.get(slot).pid,
+            start: core.dispatch_start,
+            end: now,
+        });
+    }
+}
+
+/// The running process blocks.
+#[inline]
+fn block(core: &mut Core, slot: u32, on: WaitOn) -> Result<(), Error> {
+    core.table.get_mut(slot).voluntary += 1;
+    end_dispatch(core, slot);
+    core.transition(slot, ProcState::Waiting(on))
+}
+
+/// The running process loses the CPU and is ready again.
+pub(super) fn preempt(core: &mut Core, slot: u32) -> Result<(), Error> {
+    core.table.get_mut(slot).involuntary += 1;
+    end_dispatch(core, slot);
+    core.make_ready(slot, Requeue::Preempted)
+}
+
+/// How a CPU burst stopped.
+enum Burst {
+    /// It is over; the process runs on.
+    Done,
+    /// The process lost the CPU (end of slice, or a more favoured process woke).
+    Preempted,
+    /// The `run_for` limit came: the process stays on the CPU until the next run.
+    Paused,
+    /// A signal came for it (its alarm): deliver it, then go on with the burst.
+    Signaled,
+}
+
+/// Runs the running process's CPU burst, in chunks that end at the slice's end, the next
+/// timer and the limit.
+fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, Error> {
+    loop {
+        let left = core.table.get(slot).compute_left;
+        if left == 0 {
+            return Ok(Burst::Done);
+        }
+        if core.slice == 0 {
+            core.slice = core.policy.slice(TaskId(slot)).max(1);
+        }
+        let slice_left = core.slice.saturating_sub(core.ran);
+        if slice_left == 0 {
+            preempt(core, slot)?;
+            return Ok(Burst::Preempted);
+        }
+        if core.due()? {
+            core.woke_during_dispatch = true;
+        }
+        if core.has_deliverable(slot) {
+            return Ok(Burst::Signaled);
+        }
+        let woken_better = core.woke_during_dispatch
+            && core.policy.should_preempt(TaskId(slot), core.ran, core.now);
+        if woken_better {
+            preempt(core, slot)?;
+            return Ok(Burst::Preempted);
+        }
+        let mut chunk = left.min(slice_left);
+        if let Some(until) = until {
+            if core.now >= until {
+                return Ok(Burst::Paused);
+            }
+            chunk = chunk.min(until - core.now);
+        }
+        // What was due by now is done: the chunk ends where the next thing falls due.
+        if let Some(at) = core.next_due()
+            && at > core.now
+        {
+            chunk = chunk.min(at - core.now);
+        }
+        core.now += chunk;
+        core.ran += chunk;
+        let process = core.table.get_mut(slot);
+        process.user += chunk;
+        process.compute_left -= chunk;
+    }
+}
+
+/// The message of a panic; the payload is dropped here, and a payload whose own drop
+/// panics is leaked rather than let that second panic out of the kernel.
+fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    let message = if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "panic with a non-text payload".to_string()
+    };
+    contain(move || drop(payload));
+    message
+}
+
+/// Runs `f` (a drop of program code), keeping a panic in it from unwinding through the
+/// kernel; a panic's own payload is leaked, as dropping it could panic again.
+pub(super) fn contain(f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        std::mem::forget(payload);
+    }
+}
