@@ -7,7 +7,7 @@ use vproc_sched::Tick;
 
 use crate::core::Core;
 use crate::process::NIL;
-use crate::{ExitStatus, Pid, ProcState, WaitOn};
+use crate::{ExitStatus, Pid, ProcState, TtyId, WaitOn};
 
 /// One process in a snapshot of the table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +16,15 @@ pub struct ProcInfo {
     pub pid: Pid,
     /// Its parent's id (0 for init).
     pub ppid: Pid,
+    /// Its process group.
+    pub pgid: Pid,
+    /// Its session.
+    pub sid: Pid,
+    /// Its session's controlling terminal, if it has one.
+    pub tty: Option<TtyId>,
+    /// Whether its group is the foreground group of that terminal (`+` in `ps`'s state,
+    /// as on Linux).
+    pub foreground: bool,
     /// Program name.
     pub name: String,
     /// Arguments after the name.
@@ -46,25 +55,34 @@ pub(crate) fn snapshot(core: &Core) -> Vec<ProcInfo> {
     let mut list: Vec<ProcInfo> = core
         .table
         .iter()
-        .map(|(_, p)| ProcInfo {
-            pid: p.pid,
-            ppid: if p.parent == NIL {
-                Pid(0)
-            } else {
-                core.table.get(p.parent).pid
-            },
-            name: p.name.to_string(),
-            args: p.args.to_vec(),
-            state: p.state,
-            wake_at: (p.state == ProcState::Waiting(WaitOn::Sleep)).then_some(p.wake_at),
-            nice: p.nice,
-            created: p.created,
-            started: (p.started != Tick::MAX).then_some(p.started),
-            user: p.user,
-            system: p.sys,
-            voluntary_switches: p.voluntary,
-            involuntary_switches: p.involuntary,
-            status: p.status.clone(),
+        .map(|(slot, p)| {
+            let tty = core.ctty(slot);
+            ProcInfo {
+                pid: p.pid,
+                ppid: if p.parent == NIL {
+                    Pid(0)
+                } else {
+                    core.table.get(p.parent).pid
+                },
+                pgid: p.pgid,
+                sid: p.sid,
+                foreground: tty
+                    .as_ref()
+                    .is_some_and(|t| t.foreground_of(p.sid) == Some(p.pgid)),
+                tty: tty.map(|t| t.id()),
+                name: p.name.to_string(),
+                args: p.args.to_vec(),
+                state: p.state,
+                wake_at: (p.state == ProcState::Waiting(WaitOn::Sleep)).then_some(p.wake_at),
+                nice: p.nice,
+                created: p.created,
+                started: (p.started != Tick::MAX).then_some(p.started),
+                user: p.user,
+                system: p.sys,
+                voluntary_switches: p.voluntary,
+                involuntary_switches: p.involuntary,
+                status: p.status.clone(),
+            }
         })
         .collect();
     list.sort_by_key(|p| p.pid);
@@ -88,8 +106,8 @@ impl fmt::Display for PsTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:>6} {:>6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} COMMAND",
-            "PID", "PPID", "S", "NI", "USER", "SYS", "VCSW", "ICSW", "WCHAN"
+            "{:>6} {:>6} {:>6} {:>6} {:<6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} COMMAND",
+            "PID", "PPID", "PGID", "SID", "TT", "S", "NI", "USER", "SYS", "VCSW", "ICSW", "WCHAN"
         )?;
         for p in self.0 {
             let wchan = match p.state {
@@ -105,12 +123,21 @@ impl fmt::Display for PsTable<'_> {
                     .map_or_else(String::new, ExitStatus::to_string),
                 other => other.to_string(),
             };
+            // As Linux's ps: the terminal without /dev/, `?` for none; `+` after the
+            // state of a foreground process.
+            let tt = p
+                .tty
+                .map_or_else(|| "?".to_string(), |t| format!("pts/{}", t.0));
+            let state = format!("{}{}", p.state.code(), if p.foreground { "+" } else { "" });
             writeln!(
                 f,
-                "{:>6} {:>6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} {}",
+                "{:>6} {:>6} {:>6} {:>6} {:<6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} {}",
                 p.pid,
                 p.ppid,
-                p.state.code(),
+                p.pgid,
+                p.sid,
+                tt,
+                state,
                 p.nice,
                 p.user,
                 p.system,

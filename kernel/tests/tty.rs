@@ -783,3 +783,55 @@ fn fionread_counts_whole_lines_in_canonical_mode_and_every_byte_in_raw_mode() {
     assert_eq!(kernel.run().expect("run"), Stop::AllExited);
     assert_success(&mut kernel, sh);
 }
+
+#[test]
+fn ps_shows_groups_sessions_the_terminal_and_the_foreground_group() {
+    let mut kernel = Kernel::new();
+    let (tty, sh) = session(&mut kernel, |p| async move {
+        p.signal(Signal::SIGTTOU, Disposition::Ignore)?;
+        let nap = |c: Proc| async move {
+            c.sleep(100).await;
+        };
+        let fg = p.spawn_fn(job("fg", Pid(0)), nap)?;
+        let bg = p.spawn_fn(job("bg", Pid(0)), nap)?;
+        p.tcsetpgrp(Fd::STDIN, fg).await?;
+        for child in [fg, bg] {
+            wait_for(&p, child, WaitFlags::empty()).await?;
+        }
+        Ok(())
+    });
+    let loner = kernel
+        .spawn_fn(Command::new("loner"), |p| async move {
+            p.sleep(100).await;
+        })
+        .expect("spawn");
+    kernel.run_for(10).expect("run");
+    let ps = kernel.ps();
+    let info = |name: &str| alive(&ps, name).cloned().expect("listed");
+    let (shell, fg, bg, loner_info) = (info("sh"), info("fg"), info("bg"), info("loner"));
+    assert_eq!((shell.pgid, shell.sid), (sh, sh));
+    assert_eq!((fg.pgid, fg.sid), (fg.pid, sh), "a job is a group of its own");
+    assert_eq!((bg.pgid, bg.sid), (bg.pid, sh));
+    for p in [&shell, &fg, &bg] {
+        assert_eq!(p.tty, Some(tty.id()), "{} has the session's terminal", p.name);
+    }
+    assert!(fg.foreground && !bg.foreground && !shell.foreground);
+    assert_eq!((loner_info.tty, loner_info.foreground), (None, false));
+    assert_eq!(loner_info.sid, Pid::INIT, "the host's children are in init's session");
+    let table = vproc_kernel::PsTable(&ps).to_string();
+    let line = |pid: Pid| {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&pid.to_string()))
+            .map(|l| l.split_whitespace().take(6).collect::<Vec<_>>().join(" "))
+            .expect("a row")
+    };
+    let pts = format!("pts/{}", tty.id().0);
+    assert_eq!(line(fg.pid), format!("{} {sh} {} {sh} {pts} S+", fg.pid, fg.pid));
+    assert_eq!(line(bg.pid), format!("{} {sh} {} {sh} {pts} S", bg.pid, bg.pid));
+    assert_eq!(line(loner), format!("{loner} 1 1 1 ? S"));
+    assert!(table.starts_with("   PID   PPID   PGID    SID TT     S "));
+    assert_eq!(kernel.run().expect("run"), Stop::AllExited);
+    assert_success(&mut kernel, sh);
+    assert_clean(&mut kernel, tty);
+}
