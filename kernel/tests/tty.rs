@@ -810,14 +810,27 @@ fn ps_shows_groups_sessions_the_terminal_and_the_foreground_group() {
     let info = |name: &str| alive(&ps, name).cloned().expect("listed");
     let (shell, fg, bg, loner_info) = (info("sh"), info("fg"), info("bg"), info("loner"));
     assert_eq!((shell.pgid, shell.sid), (sh, sh));
-    assert_eq!((fg.pgid, fg.sid), (fg.pid, sh), "a job is a group of its own");
+    assert_eq!(
+        (fg.pgid, fg.sid),
+        (fg.pid, sh),
+        "a job is a group of its own"
+    );
     assert_eq!((bg.pgid, bg.sid), (bg.pid, sh));
     for p in [&shell, &fg, &bg] {
-        assert_eq!(p.tty, Some(tty.id()), "{} has the session's terminal", p.name);
+        assert_eq!(
+            p.tty,
+            Some(tty.id()),
+            "{} has the session's terminal",
+            p.name
+        );
     }
     assert!(fg.foreground && !bg.foreground && !shell.foreground);
     assert_eq!((loner_info.tty, loner_info.foreground), (None, false));
-    assert_eq!(loner_info.sid, Pid::INIT, "the host's children are in init's session");
+    assert_eq!(
+        loner_info.sid,
+        Pid::INIT,
+        "the host's children are in init's session"
+    );
     let table = vproc_kernel::PsTable(&ps).to_string();
     let line = |pid: Pid| {
         table
@@ -827,8 +840,14 @@ fn ps_shows_groups_sessions_the_terminal_and_the_foreground_group() {
             .expect("a row")
     };
     let pts = format!("pts/{}", tty.id().0);
-    assert_eq!(line(fg.pid), format!("{} {sh} {} {sh} {pts} S+", fg.pid, fg.pid));
-    assert_eq!(line(bg.pid), format!("{} {sh} {} {sh} {pts} S", bg.pid, bg.pid));
+    assert_eq!(
+        line(fg.pid),
+        format!("{} {sh} {} {sh} {pts} S+", fg.pid, fg.pid)
+    );
+    assert_eq!(
+        line(bg.pid),
+        format!("{} {sh} {} {sh} {pts} S", bg.pid, bg.pid)
+    );
     assert_eq!(line(loner), format!("{loner} 1 1 1 ? S"));
     assert!(table.starts_with("   PID   PPID   PGID    SID TT     S "));
     assert_eq!(kernel.run().expect("run"), Stop::AllExited);
