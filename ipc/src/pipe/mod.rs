@@ -112,6 +112,55 @@ impl Drop for PipeWriter {
     }
 }
 
+/// What either end of a pipe tells of the pipe, and the watch of its changes.
+macro_rules! pipe_end {
+    ($end:ident, $other:ident) => {
+        impl $end {
+            /// Wakes `waker` at the next change of this pipe, until the watch is dropped.
+            pub fn watch(&self, waker: &Waker) -> Watch {
+                Watch::new(self.shared.clone(), waker)
+            }
+
+            /// Bytes buffered (FIONREAD, from either end).
+            pub fn len(&self) -> usize {
+                self.shared.lock().buf.len()
+            }
+
+            /// Whether nothing is buffered.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            /// The capacity in bytes.
+            pub fn capacity(&self) -> usize {
+                self.shared.lock().capacity
+            }
+
+            /// Sets the capacity (F_SETPIPE_SZ) and returns the capacity set: `bytes`
+            /// raised to [`PIPE_MIN_CAPACITY`] and rounded up to a power of two. EPERM
+            /// above [`PIPE_MAX_CAPACITY`] (as for an unprivileged process), EINVAL above
+            /// 2^31, EBUSY if more bytes than that are buffered now.
+            pub fn set_capacity(&self, bytes: usize) -> Result<usize, IpcError> {
+                set_capacity(&self.shared, bytes)
+            }
+
+            /// Whether `other` is an end of the same pipe.
+            pub fn same_pipe(&self, other: &$other) -> bool {
+                Arc::ptr_eq(&self.shared, &other.shared)
+            }
+
+            /// An id of the pipe, unique among live pipes and the same from both ends
+            /// (for `/proc/<pid>/fd`).
+            pub fn id(&self) -> u64 {
+                self.shared.id()
+            }
+        }
+    };
+}
+
+pipe_end!(PipeReader, PipeWriter);
+pipe_end!(PipeWriter, PipeReader);
+
 impl PipeReader {
     /// A reader end for `shared`, whose `readers` count already includes it.
     pub(crate) fn adopt(shared: Arc<Shared>, quiet_until: Option<u64>) -> Self {
@@ -185,44 +234,6 @@ impl PipeReader {
         }
         events
     }
-
-    /// Wakes `waker` at the next change of this pipe, until the watch is dropped.
-    pub fn watch(&self, waker: &Waker) -> Watch {
-        Watch::new(self.shared.clone(), waker)
-    }
-
-    /// Bytes buffered (FIONREAD).
-    pub fn len(&self) -> usize {
-        self.shared.lock().buf.len()
-    }
-
-    /// Whether nothing is buffered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The capacity in bytes.
-    pub fn capacity(&self) -> usize {
-        self.shared.lock().capacity
-    }
-
-    /// Sets the capacity (F_SETPIPE_SZ) and returns the capacity set: `bytes` raised to
-    /// [`PIPE_MIN_CAPACITY`] and rounded up to a power of two. EPERM above
-    /// [`PIPE_MAX_CAPACITY`] (as for an unprivileged process), EINVAL above 2^31, EBUSY
-    /// if more bytes than that are buffered now.
-    pub fn set_capacity(&self, bytes: usize) -> Result<usize, IpcError> {
-        set_capacity(&self.shared, bytes)
-    }
-
-    /// Whether `other` is an end of the same pipe.
-    pub fn same_pipe(&self, other: &PipeWriter) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
-    }
-
-    /// An id of the pipe, unique among live pipes (for `/proc/<pid>/fd`).
-    pub fn id(&self) -> u64 {
-        self.shared.id()
-    }
 }
 
 impl PipeWriter {
@@ -291,41 +302,6 @@ impl PipeWriter {
             events |= PollEvents::POLLERR;
         }
         events
-    }
-
-    /// Wakes `waker` at the next change of this pipe, until the watch is dropped.
-    pub fn watch(&self, waker: &Waker) -> Watch {
-        Watch::new(self.shared.clone(), waker)
-    }
-
-    /// Bytes buffered.
-    pub fn len(&self) -> usize {
-        self.shared.lock().buf.len()
-    }
-
-    /// Whether nothing is buffered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The capacity in bytes.
-    pub fn capacity(&self) -> usize {
-        self.shared.lock().capacity
-    }
-
-    /// Sets the capacity (F_SETPIPE_SZ); see [`PipeReader::set_capacity`].
-    pub fn set_capacity(&self, bytes: usize) -> Result<usize, IpcError> {
-        set_capacity(&self.shared, bytes)
-    }
-
-    /// Whether `other` is an end of the same pipe.
-    pub fn same_pipe(&self, other: &PipeReader) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
-    }
-
-    /// An id of the pipe (equal to the reader's).
-    pub fn id(&self) -> u64 {
-        self.shared.id()
     }
 }
 
