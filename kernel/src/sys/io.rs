@@ -1,11 +1,15 @@
 //! Reading, writing and seeking on descriptors.
 
+use std::future::Future;
 use std::rc::Rc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use vproc_ipc::{Errno, Signal};
 
 use crate::fd::{FileObject, OpenFile};
+use crate::proc::interrupted;
+use crate::process::Action;
 use crate::vfs::Device;
 use crate::{Error, Fd, OpenFlags, Proc, SysResult, WaitOn, Whence};
 
@@ -125,8 +129,28 @@ impl Proc {
     /// without `SA_RESTART` (as Linux's `pipe_write`); with none stored, the write fails
     /// with EINTR, or goes on waiting with `SA_RESTART`.
     async fn write_pipe(&self, w: &vproc_ipc::PipeWriter, data: Bytes) -> SysResult<usize> {
-        let stored = |write: &vproc_ipc::Write| (write.written() > 0).then(|| write.written());
-        self.block_on_or(WaitOn::Write, w.write(data), stored).await
+        let mut write = std::pin::pin!(w.write(data));
+        let mut first = true;
+        std::future::poll_fn(|cx| {
+            let polled = write.as_mut().poll(cx);
+            let mut core = self.core.borrow_mut();
+            let interrupt = match self.me(&core) {
+                Some(slot) => core.interruption(slot, &mut first),
+                None => None,
+            };
+            match polled {
+                Poll::Ready(out) => Poll::Ready(out.map_err(Error::from)),
+                Poll::Pending if interrupt.is_some() && write.written() > 0 => {
+                    Poll::Ready(Ok(write.written()))
+                }
+                Poll::Pending if interrupt == Some(false) => Poll::Ready(Err(interrupted("write"))),
+                Poll::Pending => {
+                    core.action.set(Action::Block(WaitOn::Write));
+                    Poll::Pending
+                }
+            }
+        })
+        .await
     }
 
     /// Writes all of `data` to `fd` (copied once into the pipe's buffer); as

@@ -50,22 +50,6 @@ impl Proc {
         F: Future<Output = Result<T, E>>,
         Error: From<E>,
     {
-        self.block_on_or(on, future, |_| None).await
-    }
-
-    /// As [`block_on`](Proc::block_on), but a call that a handler interrupts after it did
-    /// part of its work returns what `partial` makes of the future (a write: the bytes
-    /// stored), restart or not; `None` when it did nothing yet.
-    pub(crate) async fn block_on_or<T, E, F>(
-        &self,
-        on: WaitOn,
-        future: F,
-        partial: impl Fn(&F) -> Option<T>,
-    ) -> SysResult<T>
-    where
-        F: Future<Output = Result<T, E>>,
-        Error: From<E>,
-    {
         let mut future = pin!(future);
         let mut first = true;
         std::future::poll_fn(|cx| {
@@ -77,16 +61,9 @@ impl Proc {
             };
             match polled {
                 Poll::Ready(out) => Poll::Ready(out.map_err(Error::from)),
-                Poll::Pending if interrupt.is_some() => match partial(&future) {
-                    Some(done) => Poll::Ready(Ok(done)),
-                    None if interrupt == Some(false) => {
-                        Poll::Ready(Err(interrupted(call_name(on))))
-                    }
-                    None => {
-                        core.action.set(Action::Block(on));
-                        Poll::Pending
-                    }
-                },
+                Poll::Pending if interrupt == Some(false) => {
+                    Poll::Ready(Err(interrupted(call_name(on))))
+                }
                 Poll::Pending => {
                     core.action.set(Action::Block(on));
                     Poll::Pending
