@@ -1,7 +1,7 @@
 //! The crates working together through the facade: a policy written outside the kernel,
 //! signals parsed by vproc-ipc and delivered by the kernel.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use vproc::ipc::Signal;
@@ -106,4 +106,71 @@ fn signals_named_by_the_user_reach_processes() {
         assert_eq!(status.shell_code(), 128 + signal.number());
     }
     assert_eq!(kernel.live_objects().processes, 1);
+}
+
+/// FIFO that counts the charges it gets, and says whether it wants them.
+struct Counting {
+    inner: Fifo,
+    charges: Rc<Cell<usize>>,
+    wants: bool,
+}
+
+impl Policy for Counting {
+    fn name(&self) -> &'static str {
+        "counting"
+    }
+    fn admit(&mut self, task: TaskId, params: &TaskParams, now: Tick) {
+        self.inner.admit(task, params, now);
+    }
+    fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
+        self.inner.enqueue(task, why, now);
+    }
+    fn pick_next(&mut self, now: Tick) -> Option<TaskId> {
+        self.inner.pick_next(now)
+    }
+    fn slice(&self, task: TaskId) -> Tick {
+        self.inner.slice(task)
+    }
+    fn charge(&mut self, _task: TaskId, _ran: Tick, _now: Tick) {
+        self.charges.set(self.charges.get() + 1);
+    }
+    fn needs_charge(&self) -> bool {
+        self.wants
+    }
+    fn dequeue(&mut self, task: TaskId) {
+        self.inner.dequeue(task);
+    }
+    fn set_nice(&mut self, _task: TaskId, _nice: i8, _now: Tick) {}
+    fn retire(&mut self, task: TaskId) {
+        self.inner.retire(task);
+    }
+    fn ready_len(&self) -> usize {
+        self.inner.ready_len()
+    }
+}
+
+#[test]
+fn a_policy_is_charged_at_every_switch_unless_it_says_it_keeps_no_account() {
+    for wants in [true, false] {
+        let charges = Rc::new(Cell::new(0));
+        let policy = Counting {
+            inner: Fifo::default(),
+            charges: charges.clone(),
+            wants,
+        };
+        let mut kernel = Kernel::builder().policy(policy).build();
+        for name in ["ping", "pong"] {
+            kernel
+                .spawn_fn(Command::new(name), |p| async move {
+                    for _ in 0..3 {
+                        p.yield_now().await;
+                    }
+                })
+                .expect("spawn");
+        }
+        assert_eq!(kernel.run().expect("run"), Stop::AllExited);
+        // Each process gives the CPU away 3 times and ends once: 8 dispatches end.
+        let expected = if wants { 8 } else { 0 };
+        assert_eq!(charges.get(), expected, "wants charges: {wants}");
+    }
 }

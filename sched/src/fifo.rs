@@ -54,6 +54,10 @@ impl Policy for FifoPolicy {
 
     fn charge(&mut self, _task: TaskId, _ran: Tick, _now: Tick) {}
 
+    fn needs_charge(&self) -> bool {
+        false
+    }
+
     fn dequeue(&mut self, task: TaskId) {
         self.queue.remove(task);
     }

@@ -163,6 +163,10 @@ impl Policy for LotteryPolicy {
 
     fn charge(&mut self, _task: TaskId, _ran: Tick, _now: Tick) {}
 
+    fn needs_charge(&self) -> bool {
+        false
+    }
+
     fn dequeue(&mut self, task: TaskId) {
         self.take(task);
     }

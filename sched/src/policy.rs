@@ -100,8 +100,14 @@ pub trait Policy {
     fn slice(&self, task: TaskId) -> Tick;
 
     /// The task ran `ran` ticks since it was picked (called once per dispatch, before it
-    /// is enqueued again or blocks).
+    /// is enqueued again or blocks), if [`needs_charge`](Policy::needs_charge).
     fn charge(&mut self, task: TaskId, ran: Tick, now: Tick);
+
+    /// Whether [`charge`](Policy::charge) does anything: a policy that keeps no account
+    /// of CPU time says no, and the kernel spares the call at every switch. Asked once.
+    fn needs_charge(&self) -> bool {
+        true
+    }
 
     /// A ready task leaves the ready set without running. Does nothing if it is not ready.
     fn dequeue(&mut self, task: TaskId);

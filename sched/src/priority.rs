@@ -447,6 +447,10 @@ impl Policy for PriorityPolicy {
     #[inline]
     fn charge(&mut self, _task: TaskId, _ran: Tick, _now: Tick) {}
 
+    fn needs_charge(&self) -> bool {
+        false
+    }
+
     fn dequeue(&mut self, task: TaskId) {
         if self.is_queued(task) {
             self.unlink(task);

@@ -57,6 +57,8 @@ pub(crate) struct Core {
     pub action: ActionSlot,
     /// The next tick the policy wants to act at (`Tick::MAX`: never).
     pub policy_event: Tick,
+    /// Whether the policy keeps an account of CPU time ([`Policy::needs_charge`]).
+    pub policy_charges: bool,
     /// Processes the host asked to start at a later tick.
     pub arrivals: Arrivals,
     /// Ticks the CPU spends passing from one process to another (0: none).
@@ -94,6 +96,7 @@ pub(crate) struct Core {
 
 impl Core {
     pub(crate) fn new(policy: Box<dyn Policy>, pid_max: u32, events: usize, seed: u64) -> Self {
+        let policy_charges = policy.needs_charge();
         let first_event = policy.next_event(0).unwrap_or(Tick::MAX);
         let mut core = Core {
             now: 0,
@@ -109,6 +112,7 @@ impl Core {
             woke_during_dispatch: false,
             action: ActionSlot::default(),
             policy_event: first_event,
+            policy_charges,
             arrivals: Arrivals::new(),
             switch_cost: 0,
             switches: 0,

@@ -216,7 +216,9 @@ impl Kernel {
 #[inline]
 fn end_dispatch(core: &mut Core, slot: u32) {
     let (ran, now) = (core.ran, core.now);
-    core.policy.charge(TaskId(slot), ran, now);
+    if core.policy_charges {
+        core.policy.charge(TaskId(slot), ran, now);
+    }
     core.current = NIL;
     if let Some(log) = &mut core.dispatch_log
         && now > core.dispatch_start
