@@ -11,6 +11,7 @@ use crate::{ExitStatus, Pid, ProcState, TtyId, WaitOn};
 
 /// One process in a snapshot of the table.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProcInfo {
     /// Its id.
     pub pid: Pid,
@@ -106,8 +107,8 @@ impl fmt::Display for PsTable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{:>6} {:>6} {:>6} {:>6} {:<6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} COMMAND",
-            "PID", "PPID", "PGID", "SID", "TT", "S", "NI", "USER", "SYS", "VCSW", "ICSW", "WCHAN"
+            "{:>6} {:>6} {:>6} {:>6} {:<8} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} COMMAND",
+            "PID", "PPID", "PGID", "SID", "TTY", "S", "NI", "USER", "SYS", "VCSW", "ICSW", "WCHAN"
         )?;
         for p in self.0 {
             let wchan = match p.state {
@@ -131,7 +132,7 @@ impl fmt::Display for PsTable<'_> {
             let state = format!("{}{}", p.state.code(), if p.foreground { "+" } else { "" });
             writeln!(
                 f,
-                "{:>6} {:>6} {:>6} {:>6} {:<6} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} {}",
+                "{:>6} {:>6} {:>6} {:>6} {:<8} {:<2} {:>4} {:>8} {:>6} {:>5} {:>5}  {:<24} {}",
                 p.pid,
                 p.ppid,
                 p.pgid,

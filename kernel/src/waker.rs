@@ -167,6 +167,8 @@ unsafe fn vt_wake_by_ref(data: *const ()) {
     wake(data);
 }
 
+/// Nothing to release: a waker is plain data. The run loop relies on it, and never drops
+/// the waker of the process it polls.
 unsafe fn vt_drop(_data: *const ()) {}
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(vt_clone, vt_wake, vt_wake_by_ref, vt_drop);

@@ -849,7 +849,7 @@ fn ps_shows_groups_sessions_the_terminal_and_the_foreground_group() {
         format!("{} {sh} {} {sh} {pts} S", bg.pid, bg.pid)
     );
     assert_eq!(line(loner), format!("{loner} 1 1 1 ? S"));
-    assert!(table.starts_with("   PID   PPID   PGID    SID TT     S "));
+    assert!(table.starts_with("   PID   PPID   PGID    SID TTY      S "));
     assert_eq!(kernel.run().expect("run"), Stop::AllExited);
     assert_success(&mut kernel, sh);
     assert_clean(&mut kernel, tty);

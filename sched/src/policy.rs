@@ -80,7 +80,8 @@ pub enum Requeue {
 ///
 /// The kernel drives a policy through this protocol, for each task:
 /// `admit`, then any number of rounds of `enqueue` → `pick_next` (returns the task) →
-/// `slice` → `charge`, with `dequeue` when a ready task leaves the ready set without
+/// `slice` → `charge` (only if [`needs_charge`](Policy::needs_charge)), with `dequeue`
+/// when a ready task leaves the ready set without
 /// running (it was stopped or killed), and finally `retire`. A task is in the ready set
 /// from `enqueue` until it is picked or dequeued; it is never enqueued twice.
 pub trait Policy {
@@ -105,6 +106,8 @@ pub trait Policy {
 
     /// Whether [`charge`](Policy::charge) does anything: a policy that keeps no account
     /// of CPU time says no, and the kernel spares the call at every switch. Asked once.
+    /// A policy that wraps another and does something in its own `charge` (counts,
+    /// traces) must say yes, whatever the wrapped one says.
     fn needs_charge(&self) -> bool {
         true
     }

@@ -36,7 +36,7 @@ pub fn play() -> SceneResult {
         tty.id()
     ));
     show(&PsTable(&kernel.ps()).to_string());
-    say("PGID and SID are each process's group and session, TT the session's terminal, and");
+    say("PGID and SID are each process's group and session, TTY the session's terminal, and");
     say("a + after the state marks the foreground group, as in ps -j.");
 
     say("The host presses Ctrl-C (TtyHandle::interrupt): SIGINT goes to every process of the");

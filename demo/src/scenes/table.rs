@@ -50,7 +50,7 @@ pub fn play() -> SceneResult {
     let ps = kernel.ps();
     show(&PsTable(&ps).to_string());
     show(&PsTree(&ps).to_string());
-    say("PGID, SID and TT are the process group, the session and the controlling terminal");
+    say("PGID, SID and TTY are the process group, the session and the controlling terminal");
     say("(? for none: these processes were started by the host, in init's group); USER and");
     say("SYS are CPU ticks computing and in system calls; VCSW and ICSW count voluntary and");
     say("involuntary switches.");

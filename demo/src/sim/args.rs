@@ -18,7 +18,8 @@ pub struct SimArgs {
     #[arg(long, value_name = "L1,L2,...")]
     pub lengths: Option<String>,
 
-    /// One job: `len=N[,arrive=T][,io=N][,tickets=N][,nice=N]`; repeat it, one per job.
+    /// One job: len=N, and optionally arrive=T, io=N, tickets=N and nice=N, comma-separated
+    /// (len=100,arrive=5,io=10); repeat it, one per job.
     #[arg(long = "job", value_name = "SPEC")]
     pub job: Vec<String>,
 
@@ -93,7 +94,8 @@ pub struct SimArgs {
     pub compare: Option<String>,
 
     /// Varies a parameter and prints how the figures follow: quantum, switch-cost,
-    /// boost, io-time or allotment, as `NAME=FROM..TO[:STEP]` (e.g. quantum=1..50); with
+    /// boost, io-time or allotment, as NAME=FROM..TO or NAME=FROM..TO:STEP (e.g.
+    /// quantum=1..50 or quantum=5..50:5); with
     /// --compare, for each of its policies.
     #[arg(long, value_name = "NAME=FROM..TO")]
     pub sweep: Option<String>,

@@ -1,4 +1,5 @@
-//! The clock and what falls due: timers, arrivals, the policy's events, switches.
+//! The clock and what falls due: timers, arrivals, the policy's events, switches, and
+//! the wake-ups that wakers bring.
 
 use vproc_sched::{Requeue, Tick};
 

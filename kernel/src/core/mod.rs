@@ -1,6 +1,6 @@
 //! The kernel's state and the mechanisms every path shares: the checked state transition
-//! and waking here; spawning in `spawn`, exit and reaping in `exit`, the clock and timers
-//! in `clock`.
+//! and making a process ready here; spawning in `spawn`, exit and reaping in `exit`, the
+//! clock, timers and wakers' wake-ups in `clock`.
 
 use std::collections::HashMap;
 use std::rc::Rc;
