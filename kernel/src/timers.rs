@@ -71,6 +71,22 @@ impl Timers {
         Some(first)
     }
 
+    /// Takes the earliest timer if it is due by `now`. Timers armed in order (all of
+    /// them, most of the time) are looked at once, not peeked at and then popped.
+    #[inline]
+    pub fn pop_due(&mut self, now: Tick) -> Option<(Tick, u64, u32)> {
+        if self.buckets.is_empty() {
+            return match self.in_order.front() {
+                Some(&(until, _, _)) if until <= now => self.in_order.pop_front(),
+                _ => None,
+            };
+        }
+        match self.peek() {
+            Some((until, _, _)) if until <= now => self.pop(),
+            _ => None,
+        }
+    }
+
     /// The earliest timer of the buckets.
     #[inline]
     fn first_bucketed(&self) -> Option<(Tick, u64, u32)> {
@@ -128,23 +144,45 @@ mod tests {
         assert_eq!(timers.peek(), None);
     }
 
+    /// What a test does to the timers.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Arm(Tick),
+        Pop,
+        PopDue(Tick),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..20u64).prop_map(Op::Arm),
+            Just(Op::Pop),
+            (0..20u64).prop_map(Op::PopDue),
+        ]
+    }
+
     proptest::proptest! {
-        /// Any mix of arming (at ticks in or out of order) and firing gives the timers
-        /// by (tick, order armed), as a sorted list would.
+        /// Any mix of arming (at ticks in or out of order) and firing, all at once or only
+        /// what is due, gives the timers by (tick, order armed), as a sorted list would.
         #[test]
-        fn matches_a_sorted_model(ops in proptest::collection::vec(proptest::option::of(0..20u64), 0..200)) {
+        fn matches_a_sorted_model(ops in proptest::collection::vec(op(), 0..200)) {
             let mut timers = Timers::default();
             let mut model: Vec<(Tick, u64, u32)> = Vec::new();
             for (seq, op) in ops.into_iter().enumerate() {
                 match op {
-                    Some(until) => {
+                    Op::Arm(until) => {
                         timers.push(until, seq as u64, seq as u32);
                         model.push((until, seq as u64, seq as u32));
                         model.sort();
                     }
-                    None => {
+                    Op::Pop => {
                         let expected = (!model.is_empty()).then(|| model.remove(0));
                         proptest::prop_assert_eq!(timers.pop(), expected);
+                    }
+                    Op::PopDue(now) => {
+                        let due = model.first().is_some_and(|t| t.0 <= now);
+                        let expected = due.then(|| model.remove(0));
+                        proptest::prop_assert_eq!(timers.pop_due(now), expected);
                     }
                 }
                 proptest::prop_assert_eq!(timers.peek(), model.first().copied());

@@ -118,8 +118,16 @@ impl MlfqPolicy {
         (0..self.levels()).find_map(|q| self.queues.front(q))
     }
 
-    /// A parked task that was not requeued has blocked: it leaves its queue.
+    /// A parked task that was not requeued has blocked: it leaves its queue. (Nothing is
+    /// parked most of the time: that check is inline, the rest is not.)
+    #[inline]
     fn settle(&mut self) {
+        if self.parked.is_some() {
+            self.settle_parked();
+        }
+    }
+
+    fn settle_parked(&mut self) {
         let expired = self.parked_expired.take();
         if let Some(task) = self.parked.take() {
             self.queues.remove(task);
@@ -316,6 +324,7 @@ impl Policy for MlfqPolicy {
         Some((now / boost + 1) * boost)
     }
 
+    #[inline]
     fn advance(&mut self, now: Tick) {
         let Some(boost) = self.config.boost else {
             return;

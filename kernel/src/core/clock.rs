@@ -38,7 +38,14 @@ impl Core {
     /// Pops the earliest timer, disarming it. Returns the slot it wakes, if its process
     /// still sleeps until then (a killed, stopped or re-armed sleeper's timer wakes no one).
     fn pop_timer(&mut self) -> Option<u32> {
-        let (until, seq, slot) = self.timers.pop()?;
+        let timer = self.timers.pop()?;
+        self.disarm(timer)
+    }
+
+    /// Disarms the timer (`until`, `seq`, `slot`), just popped; the slot it wakes, as
+    /// [`pop_timer`](Core::pop_timer) says.
+    #[inline]
+    fn disarm(&mut self, (until, seq, slot): (Tick, u64, u32)) -> Option<u32> {
         if !self.timer_is_armed(seq, slot) {
             return None;
         }
@@ -180,11 +187,8 @@ impl Core {
     /// Wakes every sleeper whose time has come, in the order they went to sleep.
     #[inline]
     pub(crate) fn fire_timers(&mut self) -> Result<(), Error> {
-        while let Some((until, _, _)) = self.timers.peek() {
-            if until > self.now {
-                break;
-            }
-            if let Some(slot) = self.pop_timer() {
+        while let Some(timer) = self.timers.pop_due(self.now) {
+            if let Some(slot) = self.disarm(timer) {
                 self.make_ready(slot, Requeue::Woken)?;
             }
         }
