@@ -117,6 +117,14 @@ impl Proc {
         core.table.owner(self.slot, self.generation)
     }
 
+    /// The interrupt mark for this process's call being polled
+    /// ([`Core::interruption`]); none once the process is gone.
+    #[inline]
+    pub(crate) fn interruption(&self, core: &mut Core, first: &mut bool) -> Option<bool> {
+        let slot = self.me(core)?;
+        core.interruption(slot, first)
+    }
+
     /// This process's id (`getpid`); free of charge.
     pub fn pid(&self) -> Pid {
         self.pid
@@ -469,10 +477,7 @@ impl Future for Sleep<'_> {
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Tick> {
         let mut core = self.proc.core.borrow_mut();
         let mut first = self.until.is_none();
-        let interrupt = match self.proc.me(&core) {
-            Some(slot) => core.interruption(slot, &mut first),
-            None => None,
-        };
+        let interrupt = self.proc.interruption(&mut core, &mut first);
         let until = match self.until {
             Some(until) => until,
             None => {

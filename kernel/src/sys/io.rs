@@ -134,10 +134,7 @@ impl Proc {
         std::future::poll_fn(|cx| {
             let polled = write.as_mut().poll(cx);
             let mut core = self.core.borrow_mut();
-            let interrupt = match self.me(&core) {
-                Some(slot) => core.interruption(slot, &mut first),
-                None => None,
-            };
+            let interrupt = self.interruption(&mut core, &mut first);
             match polled {
                 Poll::Ready(out) => Poll::Ready(out.map_err(Error::from)),
                 Poll::Pending if interrupt.is_some() && write.written() > 0 => {
