@@ -29,6 +29,29 @@ fn counting(count: &Rc<Cell<u32>>) -> SigAction {
     SigAction::handler(move |_, _| count.set(count.get() + 1))
 }
 
+/// A handler that does nothing, with `SA_RESTART` when `restart`.
+fn quiet_handler(restart: bool) -> SigAction {
+    let flags = if restart {
+        SaFlags::RESTART
+    } else {
+        SaFlags::empty()
+    };
+    SigAction::handler(|_, _| {}).flags(flags)
+}
+
+/// Reads `fd` to its end and counts the bytes.
+async fn drain(p: &Proc, fd: Fd) -> usize {
+    let mut buf = vec![0u8; 65536];
+    let mut total = 0;
+    loop {
+        let n = p.read(fd, &mut buf).await.expect("read");
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
 /// The status of a process the default action of `signal` killed.
 fn killed_by(signal: Signal) -> ExitStatus {
     ExitStatus::Signaled {
@@ -573,13 +596,8 @@ fn a_blocked_pipe_write_fails_with_eintr_or_restarts() {
                 .spawn_fn(
                     Command::new("writer").stdout(Stdio::Fd(w)),
                     move |c| async move {
-                        let flags = if restart {
-                            SaFlags::RESTART
-                        } else {
-                            SaFlags::empty()
-                        };
-                        let action = SigAction::handler(|_, _| {}).flags(flags);
-                        c.sigaction(Signal::SIGUSR1, action).expect("sigaction");
+                        c.sigaction(Signal::SIGUSR1, quiet_handler(restart))
+                            .expect("sigaction");
                         let full = vec![b'x'; 65536];
                         assert_eq!(c.write(Fd::STDOUT, &full).await.expect("fill"), 65536);
                         let more = c.write(Fd::STDOUT, b"y").await;
@@ -596,15 +614,7 @@ fn a_blocked_pipe_write_fails_with_eintr_or_restarts() {
             assert_eq!(state_of(&p, child), ProcState::Waiting(WaitOn::Write));
             p.kill(child, Signal::SIGUSR1).expect("kill");
             p.sleep(10).await;
-            let mut buf = vec![0u8; 65536];
-            let mut total = 0;
-            loop {
-                let n = p.read(r, &mut buf).await.expect("read");
-                if n == 0 {
-                    break;
-                }
-                total += n;
-            }
+            let total = drain(&p, r).await;
             assert_eq!(total, if restart { 65537 } else { 65536 });
             p.close(r).expect("close");
             assert_eq!(
@@ -627,13 +637,8 @@ fn an_interrupted_pipe_write_returns_what_it_wrote() {
                 .spawn_fn(
                     Command::new("writer").stdout(Stdio::Fd(w)),
                     move |c| async move {
-                        let flags = if restart {
-                            SaFlags::RESTART
-                        } else {
-                            SaFlags::empty()
-                        };
-                        let action = SigAction::handler(|_, _| {}).flags(flags);
-                        c.sigaction(Signal::SIGUSR1, action).expect("sigaction");
+                        c.sigaction(Signal::SIGUSR1, quiet_handler(restart))
+                            .expect("sigaction");
                         let big = vec![b'x'; 100_000];
                         assert_eq!(c.write(Fd::STDOUT, &big).await.expect("partial"), 65536);
                     },
@@ -647,15 +652,7 @@ fn an_interrupted_pipe_write_returns_what_it_wrote() {
                 wait_for(&p, child, WaitFlags::empty()).await,
                 ExitStatus::Exited(0)
             );
-            let mut buf = vec![0u8; 100_000];
-            let mut total = 0;
-            loop {
-                let n = p.read(r, &mut buf).await.expect("read");
-                if n == 0 {
-                    break;
-                }
-                total += n;
-            }
+            let total = drain(&p, r).await;
             assert_eq!(total, 65536, "what was written stays in the pipe");
             p.close(r).expect("close");
         }
@@ -670,13 +667,8 @@ fn a_blocked_fifo_open_fails_with_eintr_or_restarts() {
         for restart in [false, true] {
             let child = p
                 .spawn_fn(Command::new("opener"), move |c| async move {
-                    let flags = if restart {
-                        SaFlags::RESTART
-                    } else {
-                        SaFlags::empty()
-                    };
-                    let action = SigAction::handler(|_, _| {}).flags(flags);
-                    c.sigaction(Signal::SIGUSR1, action).expect("sigaction");
+                    c.sigaction(Signal::SIGUSR1, quiet_handler(restart))
+                        .expect("sigaction");
                     let opened = c.open("/tmp/fifo", OpenFlags::RDONLY, 0).await;
                     if restart {
                         c.close(opened.expect("restarted")).expect("close");
