@@ -131,10 +131,15 @@ fn bench(c: &mut Criterion) {
     let ours = start.elapsed();
     assert_eq!(again, report, "one workload, one schedule");
     let avg = report.averages();
+    // mlfq.py decides once a tick; vproc once a slice, and runs a slice to its end unless
+    // an event of the schedule cuts it. Both counts, for the comparison.
+    let (first, last) = report.span();
+    let ticks = last - first;
     println!(
-        "sim_mlfq: vproc: {decisions} decisions in {:.3} s = {:.1} M decisions/s; avg response {:.2}, turnaround {:.2}",
+        "sim_mlfq: vproc: {decisions} decisions in {:.3} s = {:.1} M decisions/s ({ticks} ticks simulated = {:.1} M ticks/s, mlfq.py's unit); avg response {:.2}, turnaround {:.2}",
         ours.as_secs_f64(),
         decisions as f64 / ours.as_secs_f64() / 1e6,
+        ticks as f64 / ours.as_secs_f64() / 1e6,
         avg.response,
         avg.turnaround
     );
