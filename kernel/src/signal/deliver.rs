@@ -254,8 +254,14 @@ impl Core {
     }
 
     /// Whether a handler interrupted the blocking call of `slot`; `Some(restart)`, once.
+    /// Only a signal delivered to a handler leaves a mark: until a signal has been sent,
+    /// none is looked for (the signal state lies at the far end of a process's entry,
+    /// a cache line a blocking call would otherwise fetch for nothing).
     #[inline]
     pub(crate) fn take_interrupt(&mut self, slot: u32) -> Option<bool> {
+        if !self.signals_in_use {
+            return None;
+        }
         self.table.get_mut(slot).sig.interrupt.take()
     }
 }
