@@ -524,3 +524,76 @@ fn a_child_starts_with_ignored_signals_ignored_unless_asked_to_reset_them() {
         );
     });
 }
+
+#[test]
+fn a_stopped_reader_does_not_hold_up_the_readers_behind_it() {
+    // As on Linux, a reader stopped while it waits leaves the pipe's queue, and takes its
+    // turn again (at the back) once continued: the data goes to the reader that can run.
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let (r, w) = p.pipe().expect("pipe");
+        let reader = |name: &'static str| {
+            p.spawn_fn(Command::new(name), move |c| async move {
+                let mut buf = [0u8; 8];
+                let n = c.read(r, &mut buf).await.expect("read");
+                assert_eq!(n, 4, "{name} read a whole write");
+            })
+            .expect("spawn")
+        };
+        let first = reader("first");
+        p.sleep(1).await;
+        let second = reader("second");
+        p.sleep(1).await;
+        p.kill(first, Signal::SIGSTOP).expect("stop");
+        p.sleep(1).await;
+        p.write(w, b"data").await.expect("write");
+        let (pid, status) = p.wait().await.expect("wait");
+        assert_eq!(pid, second, "the reader that could run took the data");
+        assert_eq!(status, ExitStatus::Exited(0));
+        // Continued, the first reader waits again, and gets what comes next.
+        p.kill(first, Signal::SIGCONT).expect("continue");
+        p.sleep(1).await;
+        p.write(w, b"more").await.expect("write");
+        assert_eq!(
+            p.wait().await.expect("wait"),
+            (first, ExitStatus::Exited(0))
+        );
+        p.close(r).expect("close");
+        p.close(w).expect("close");
+    });
+}
+
+#[test]
+fn a_stopped_writer_does_not_hold_up_the_writers_behind_it() {
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let (r, w) = p.pipe().expect("pipe");
+        let capacity = p.fcntl(w, Fcntl::GetPipeSize).expect("size");
+        let capacity = usize::try_from(capacity).expect("a size");
+        p.write(w, &vec![0u8; capacity]).await.expect("fill");
+        let writer = |name: &'static str| {
+            p.spawn_fn(Command::new(name), move |c| async move {
+                assert_eq!(c.write(w, b"0123456789").await.expect("write"), 10);
+            })
+            .expect("spawn")
+        };
+        let first = writer("first");
+        p.sleep(1).await;
+        let second = writer("second");
+        p.sleep(1).await;
+        p.kill(first, Signal::SIGSTOP).expect("stop");
+        p.sleep(1).await;
+        let mut buf = vec![0u8; 100];
+        assert_eq!(p.read(r, &mut buf).await.expect("read"), 100);
+        let (pid, status) = p.wait().await.expect("wait");
+        assert_eq!(pid, second, "the writer that could run wrote");
+        assert_eq!(status, ExitStatus::Exited(0));
+        p.kill(first, Signal::SIGCONT).expect("continue");
+        assert_eq!(
+            p.wait().await.expect("wait"),
+            (first, ExitStatus::Exited(0))
+        );
+        p.close(r).expect("close");
+        p.close(w).expect("close");
+    });
+}

@@ -9,7 +9,8 @@
 //! - The last write end closing gives readers end of file (empty bytes); the last read
 //!   end closing gives writers EPIPE. Open ends are counted over clones.
 //! - Blocked readers, and blocked writers, are served in the order they started waiting
-//!   (Linux does not promise that; this pipe does).
+//!   (Linux does not promise that; this pipe does). A waiter that cannot take its turn,
+//!   its process stopped, steps back (`step_back`) and queues again at the back.
 //! - The capacity is [`PIPE_DEFAULT_CAPACITY`], changed with `set_capacity` as
 //!   `fcntl(F_SETPIPE_SZ)` does.
 //!
@@ -142,6 +143,16 @@ macro_rules! pipe_end {
             /// 2^31, EBUSY if more bytes than that are buffered now.
             pub fn set_capacity(&self, bytes: usize) -> Result<usize, IpcError> {
                 set_capacity(&self.shared, bytes)
+            }
+
+            /// Takes the blocked reader or writer that `waker` wakes out of this pipe's
+            /// queues, and passes its turn on: what a process does on Linux when it is
+            /// stopped in a read or write (it leaves the wait queue, and the call starts
+            /// over once continued). Its read or write, polled again, queues at the back.
+            pub fn step_back(&self, waker: &Waker) {
+                let mut wakes = WakeList::new();
+                self.shared.lock().step_back(waker, &mut wakes);
+                wakes.wake();
             }
 
             /// Whether `other` is an end of the same pipe.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Waker;
 
 use bytes::Bytes;
 use parking_lot::{Mutex, MutexGuard};
@@ -126,6 +127,15 @@ impl State {
         } else {
             let room = self.room();
             self.write_q.wake_head(|need| room >= need, wakes);
+        }
+    }
+
+    /// Takes the waiter `waker` wakes out of both queues, and passes its turn on.
+    pub(crate) fn step_back(&mut self, waker: &Waker, wakes: &mut WakeList) {
+        let read = self.read_q.leave_waker(waker);
+        let write = self.write_q.leave_waker(waker);
+        if read || write {
+            self.kick(wakes);
         }
     }
 

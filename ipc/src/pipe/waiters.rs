@@ -75,6 +75,18 @@ impl WaitQueue {
         }
     }
 
+    /// Takes out the waiter that `waker` wakes, wherever it is in the queue; whether
+    /// there was one. Its future's ticket goes stale: its next poll queues it at the back.
+    pub(super) fn leave_waker(&mut self, waker: &Waker) -> bool {
+        match self.entries.iter().position(|e| e.waker.will_wake(waker)) {
+            Some(at) => {
+                self.entries.remove(at);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Wakes the head if `can_go(need)` says it can go on and it is not woken already.
     pub(super) fn wake_head(&mut self, can_go: impl FnOnce(usize) -> bool, wakes: &mut WakeList) {
         if let Some(head) = self.entries.front_mut()

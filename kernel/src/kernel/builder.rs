@@ -128,6 +128,7 @@ impl KernelBuilder {
         let parker = Parker::new();
         let shared = Arc::new(Shared::new(parker.unparker().clone()));
         let id = waker::register(&shared);
+        core.kernel_id = id;
         Kernel {
             core: Rc::new(RefCell::new(core)),
             shared,

@@ -8,7 +8,9 @@ use vproc_sched::{Requeue, TaskId};
 
 use super::{ChildReport, Disposition, SaFlags, SigAction, SigHandler, stop_signals};
 use crate::core::{Core, INIT};
+use crate::fd::FileObject;
 use crate::process::NIL;
+use crate::waker::{self, WakeId};
 use crate::{Error, ExitStatus, ProcState, WaitFor, WaitOn};
 
 /// What the kernel does with the next deliverable signal of a process it dispatches.
@@ -104,13 +106,30 @@ impl Core {
         }
     }
 
-    /// Stops the process in `slot` (not the one running) and tells its parent.
+    /// Stops the process in `slot` and tells its parent. As on Linux, a process stopped
+    /// in a pipe's read or write leaves the pipe's queue (the next waiter's turn comes),
+    /// and its call starts over, at the back, once it is continued.
     pub(crate) fn stop_process(&mut self, slot: u32, signal: Signal) -> Result<(), Error> {
         if self.table.get(slot).state == ProcState::Ready {
             self.policy.dequeue(TaskId(slot));
         }
         self.transition(slot, ProcState::Stopped)?;
+        self.leave_pipe_queues(slot);
         self.child_changed(slot, ChildReport::Stopped(signal))
+    }
+
+    /// Takes the process in `slot` out of the wait queues of the pipes it has open (it
+    /// can wait in one at most, through one of them).
+    fn leave_pipe_queues(&self, slot: u32) {
+        let p = self.table.get(slot);
+        let waker = waker::for_process(WakeId::new(self.kernel_id, slot, p.generation));
+        for (_, entry) in p.fds.iter() {
+            match &entry.file.object {
+                FileObject::PipeRead(end) | FileObject::PipeBoth(end, _) => end.step_back(&waker),
+                FileObject::PipeWrite(end) => end.step_back(&waker),
+                _ => {}
+            }
+        }
     }
 
     /// Resumes a stopped process and tells its parent.
@@ -215,8 +234,7 @@ impl Core {
                     })));
                 }
                 DefaultAction::Stop => {
-                    self.transition(slot, ProcState::Stopped)?;
-                    self.child_changed(slot, ChildReport::Stopped(signal))?;
+                    self.stop_process(slot, signal)?;
                     return Ok(Some(Delivery::Stop));
                 }
                 DefaultAction::Ignore | DefaultAction::Continue => {}
