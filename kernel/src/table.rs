@@ -16,6 +16,8 @@ pub(crate) struct ProcessTable {
     by_pid: Vec<u32>,
     pids: PidAllocator,
     live: usize,
+    /// The kernel's number, which its processes' wakers carry.
+    kernel: u16,
 }
 
 impl ProcessTable {
@@ -26,7 +28,19 @@ impl ProcessTable {
             by_pid: Vec::new(),
             pids: PidAllocator::new(pid_max),
             live: 0,
+            kernel: 0,
         }
+    }
+
+    /// Sets the number of the kernel that owns the table (see [`waker`](Self::waker)).
+    pub(crate) fn set_kernel(&mut self, id: u16) {
+        self.kernel = id;
+    }
+
+    /// The waker of the process in `slot`: the one its calls hand to what they wait on.
+    pub(crate) fn waker(&self, slot: u32) -> std::task::Waker {
+        let generation = self.get(slot).generation;
+        crate::waker::for_process(crate::waker::WakeId::new(self.kernel, slot, generation))
     }
 
     /// Processes in the table, zombies included.

@@ -597,3 +597,43 @@ fn a_stopped_writer_does_not_hold_up_the_writers_behind_it() {
         p.close(w).expect("close");
     });
 }
+
+#[test]
+fn a_reader_stopped_right_after_its_wake_up_passes_the_data_on() {
+    // The first reader is woken for the data, and stopped before it could run.
+    let mut kernel = Kernel::new();
+    run_main(&mut kernel, |p| async move {
+        let (r, w) = p.pipe().expect("pipe");
+        let reader = |name: &'static str| {
+            p.spawn_fn(Command::new(name), move |c| async move {
+                let mut buf = [0u8; 8];
+                assert_eq!(c.read(r, &mut buf).await.expect("read"), 4, "{name}");
+            })
+            .expect("spawn")
+        };
+        let first = reader("first");
+        p.sleep(1).await;
+        let second = reader("second");
+        p.sleep(1).await;
+        // The write needs no wait: the kill comes in the same dispatch, after the wake-up.
+        assert_eq!(p.write(w, b"data").await.expect("write"), 4);
+        p.kill(first, Signal::SIGSTOP).expect("stop");
+        assert_eq!(
+            p.wait().await.expect("wait"),
+            (second, ExitStatus::Exited(0))
+        );
+        // Killed while stopped, the first reader goes without a trace.
+        p.kill(first, Signal::SIGKILL).expect("kill");
+        let (pid, status) = p.wait().await.expect("wait");
+        assert_eq!(pid, first);
+        assert!(matches!(
+            status,
+            ExitStatus::Signaled {
+                signal: Signal::SIGKILL,
+                ..
+            }
+        ));
+        p.close(r).expect("close");
+        p.close(w).expect("close");
+    });
+}

@@ -148,7 +148,8 @@ macro_rules! pipe_end {
             /// Takes the blocked reader or writer that `waker` wakes out of this pipe's
             /// queues, and passes its turn on: what a process does on Linux when it is
             /// stopped in a read or write (it leaves the wait queue, and the call starts
-            /// over once continued). Its read or write, polled again, queues at the back.
+            /// over once continued). Its read or write, polled again, queues at the back;
+            /// a write that had stored part ends there, with that count.
             pub fn step_back(&self, waker: &Waker) {
                 let mut wakes = WakeList::new();
                 self.shared.lock().step_back(waker, &mut wakes);

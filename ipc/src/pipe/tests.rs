@@ -144,3 +144,27 @@ fn a_waiter_that_steps_back_passes_its_turn_on_and_queues_again_at_the_back() {
     assert_eq!((big.get(), small.get()), (0, 1));
     assert_eq!(poll_with(&mut short, &wsmall), Poll::Ready(Ok(1)));
 }
+
+#[test]
+fn a_long_write_that_steps_back_part_way_ends_with_the_count_stored() {
+    let (r, w) = pipe();
+    r.set_capacity(4096).unwrap();
+    let (wl, _) = counting();
+    let (ws, small) = counting();
+    let mut long = w.write(Bytes::from(vec![1; 6000]));
+    let mut short = w.write(Bytes::from_static(b"z"));
+    assert!(
+        poll_with(&mut long, &wl).is_pending(),
+        "4096 stored, 1904 to go"
+    );
+    assert!(poll_with(&mut short, &ws).is_pending());
+    w.step_back(&wl);
+    // As Linux's pipe_write when a signal comes: a short count, and no bytes of another
+    // writer inside what it wrote.
+    assert_eq!(poll_with(&mut long, &wl), Poll::Ready(Ok(4096)));
+    assert_eq!(queued(&r), (0, 1, 0));
+    assert_eq!(r.try_read(4096).unwrap().len(), 4096);
+    assert_eq!(small.get(), 1, "room for the next writer");
+    assert_eq!(poll_with(&mut short, &ws), Poll::Ready(Ok(1)));
+    assert_eq!(&r.try_read(10).unwrap()[..], b"z");
+}

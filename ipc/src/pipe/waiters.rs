@@ -75,6 +75,11 @@ impl WaitQueue {
         }
     }
 
+    /// Whether the holder of ticket `id` is still queued.
+    pub(super) fn holds(&self, id: u64) -> bool {
+        self.entries.iter().any(|e| e.id == id)
+    }
+
     /// Takes out the waiter that `waker` wakes, wherever it is in the queue; whether
     /// there was one. Its future's ticket goes stale: its next poll queues it at the back.
     pub(super) fn leave_waker(&mut self, waker: &Waker) -> bool {

@@ -20,8 +20,11 @@ use crate::IpcError;
 /// A write of at most [`PIPE_BUF`](crate::PIPE_BUF) bytes is stored all at once when that
 /// much room exists; a longer one stores what fits and waits for more room. Blocked writers
 /// go in the order they started waiting and are never overtaken, so no other writer's
-/// bytes land inside this write. Like [`Read`](crate::Read), it owns a reference to the
-/// pipe, not an open end. Dropped part way, the bytes already stored stay in the pipe
+/// bytes land inside this write. A writer that steps back part way
+/// ([`PipeWriter::step_back`](crate::PipeWriter::step_back): its process stopped) gives up
+/// the rest: its write ends with the count stored, as Linux's `pipe_write` does when a
+/// signal comes. Like [`Read`](crate::Read), it owns a reference to the pipe, not an open
+/// end. Dropped part way, the bytes already stored stay in the pipe
 /// ([`written`](Write::written) says how many).
 pub struct Write {
     shared: Arc<Shared>,
@@ -65,6 +68,16 @@ impl Future for Write {
         }
         let mut wakes = WakeList::new();
         let mut st = this.shared.lock();
+        if this.written > 0
+            && let Some(id) = this.ticket
+            && !st.write_q.holds(id)
+        {
+            // It stepped back after storing part: going on would put its next bytes
+            // after another writer's. (The step back passed the turn on already.)
+            this.ticket = None;
+            this.done = true;
+            return Poll::Ready(Ok(this.written));
+        }
         let (outcome, moved) = match st.write_step(&mut this.data, this.total, this.ticket) {
             Err(broken) => {
                 st.write_q.leave(&mut this.ticket);

@@ -92,8 +92,6 @@ pub(crate) struct Core {
     pub alarm_seq: u64,
     /// Virtual terminals, and the sessions they control.
     pub terminals: crate::tty::Terminals,
-    /// The kernel's number in its processes' wakers.
-    pub kernel_id: u16,
 }
 
 impl Core {
@@ -134,7 +132,6 @@ impl Core {
             alarms: Timers::default(),
             alarm_seq: 0,
             terminals: crate::tty::Terminals::default(),
-            kernel_id: 0,
         };
         let pid = core
             .table

@@ -128,7 +128,7 @@ impl KernelBuilder {
         let parker = Parker::new();
         let shared = Arc::new(Shared::new(parker.unparker().clone()));
         let id = waker::register(&shared);
-        core.kernel_id = id;
+        core.table.set_kernel(id);
         Kernel {
             core: Rc::new(RefCell::new(core)),
             shared,

@@ -10,7 +10,6 @@ use super::{ChildReport, Disposition, SaFlags, SigAction, SigHandler, stop_signa
 use crate::core::{Core, INIT};
 use crate::fd::FileObject;
 use crate::process::NIL;
-use crate::waker::{self, WakeId};
 use crate::{Error, ExitStatus, ProcState, WaitFor, WaitOn};
 
 /// What the kernel does with the next deliverable signal of a process it dispatches.
@@ -107,8 +106,9 @@ impl Core {
     }
 
     /// Stops the process in `slot` and tells its parent. As on Linux, a process stopped
-    /// in a pipe's read or write leaves the pipe's queue (the next waiter's turn comes),
-    /// and its call starts over, at the back, once it is continued.
+    /// in a pipe's read or write leaves the pipe's queue (the next waiter's turn comes):
+    /// once it is continued, its read (or a write that stored nothing yet) starts over, at
+    /// the back, and a long write that stored part ends with that count.
     pub(crate) fn stop_process(&mut self, slot: u32, signal: Signal) -> Result<(), Error> {
         if self.table.get(slot).state == ProcState::Ready {
             self.policy.dequeue(TaskId(slot));
@@ -121,8 +121,8 @@ impl Core {
     /// Takes the process in `slot` out of the wait queues of the pipes it has open (it
     /// can wait in one at most, through one of them).
     fn leave_pipe_queues(&self, slot: u32) {
+        let waker = self.table.waker(slot);
         let p = self.table.get(slot);
-        let waker = waker::for_process(WakeId::new(self.kernel_id, slot, p.generation));
         for (_, entry) in p.fds.iter() {
             match &entry.file.object {
                 FileObject::PipeRead(end) | FileObject::PipeBoth(end, _) => end.step_back(&waker),
