@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use common::{errno_of, run_main};
 use vproc_kernel::{
-    Command, Disposition, Errno, ExitStatus, Fcntl, Fd, FdFlags, Kernel, OpenFlags, PollEvents,
-    Signal, Stdio, Stop, WaitFlags, WaitFor,
+    Command, Disposition, Errno, ExitStatus, Fcntl, Fd, FdFlags, Kernel, OpenFlags, Pid,
+    PollEvents, Proc, Signal, Stdio, Stop, WaitFlags, WaitFor,
 };
 
 #[test]
@@ -525,6 +525,26 @@ fn a_child_starts_with_ignored_signals_ignored_unless_asked_to_reset_them() {
     });
 }
 
+/// Spawns "first", then "second", each running `program`, and lets each block in turn:
+/// two processes in line for the same pipe.
+async fn two_in_line<F, Fut>(p: &Proc, program: F) -> (Pid, Pid)
+where
+    F: FnOnce(Proc) -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    let first = p.spawn_fn(Command::new("first"), program.clone());
+    p.sleep(1).await;
+    let second = p.spawn_fn(Command::new("second"), program);
+    p.sleep(1).await;
+    (first.expect("spawn"), second.expect("spawn"))
+}
+
+/// Reads one write of 4 bytes from `r`.
+async fn read_four(c: Proc, r: Fd) {
+    let mut buf = [0u8; 8];
+    assert_eq!(c.read(r, &mut buf).await.expect("read"), 4);
+}
+
 #[test]
 fn a_stopped_reader_does_not_hold_up_the_readers_behind_it() {
     // As on Linux, a reader stopped while it waits leaves the pipe's queue, and takes its
@@ -532,18 +552,7 @@ fn a_stopped_reader_does_not_hold_up_the_readers_behind_it() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
         let (r, w) = p.pipe().expect("pipe");
-        let reader = |name: &'static str| {
-            p.spawn_fn(Command::new(name), move |c| async move {
-                let mut buf = [0u8; 8];
-                let n = c.read(r, &mut buf).await.expect("read");
-                assert_eq!(n, 4, "{name} read a whole write");
-            })
-            .expect("spawn")
-        };
-        let first = reader("first");
-        p.sleep(1).await;
-        let second = reader("second");
-        p.sleep(1).await;
+        let (first, second) = two_in_line(&p, move |c| read_four(c, r)).await;
         p.kill(first, Signal::SIGSTOP).expect("stop");
         p.sleep(1).await;
         p.write(w, b"data").await.expect("write");
@@ -571,16 +580,10 @@ fn a_stopped_writer_does_not_hold_up_the_writers_behind_it() {
         let capacity = p.fcntl(w, Fcntl::GetPipeSize).expect("size");
         let capacity = usize::try_from(capacity).expect("a size");
         p.write(w, &vec![0u8; capacity]).await.expect("fill");
-        let writer = |name: &'static str| {
-            p.spawn_fn(Command::new(name), move |c| async move {
-                assert_eq!(c.write(w, b"0123456789").await.expect("write"), 10);
-            })
-            .expect("spawn")
-        };
-        let first = writer("first");
-        p.sleep(1).await;
-        let second = writer("second");
-        p.sleep(1).await;
+        let (first, second) = two_in_line(&p, move |c| async move {
+            assert_eq!(c.write(w, b"0123456789").await.expect("write"), 10);
+        })
+        .await;
         p.kill(first, Signal::SIGSTOP).expect("stop");
         p.sleep(1).await;
         let mut buf = vec![0u8; 100];
@@ -604,17 +607,7 @@ fn a_reader_stopped_right_after_its_wake_up_passes_the_data_on() {
     let mut kernel = Kernel::new();
     run_main(&mut kernel, |p| async move {
         let (r, w) = p.pipe().expect("pipe");
-        let reader = |name: &'static str| {
-            p.spawn_fn(Command::new(name), move |c| async move {
-                let mut buf = [0u8; 8];
-                assert_eq!(c.read(r, &mut buf).await.expect("read"), 4, "{name}");
-            })
-            .expect("spawn")
-        };
-        let first = reader("first");
-        p.sleep(1).await;
-        let second = reader("second");
-        p.sleep(1).await;
+        let (first, second) = two_in_line(&p, move |c| read_four(c, r)).await;
         // The write needs no wait: the kill comes in the same dispatch, after the wake-up.
         assert_eq!(p.write(w, b"data").await.expect("write"), 4);
         p.kill(first, Signal::SIGSTOP).expect("stop");
