@@ -131,9 +131,8 @@ fn bench(c: &mut Criterion) {
     let ours = start.elapsed();
     assert_eq!(again, report, "one workload, one schedule");
     let avg = report.averages();
-    // mlfq.py decides once a tick; vproc once a slice, and runs a slice to its end unless
-    // an event of the schedule cuts it. Both counts, for the comparison.
-    // mlfq.py counts its ticks from 0.
+    // mlfq.py decides once a tick (counting from 0); vproc once a slice, and runs a slice
+    // to its end unless an event of the schedule cuts it. Both counts, for the comparison.
     let ticks = report.span().1;
     println!(
         "sim_mlfq: vproc: {decisions} decisions in {:.3} s = {:.1} M decisions/s ({ticks} ticks simulated = {:.1} M ticks/s, mlfq.py's unit); avg response {:.2}, turnaround {:.2}",
