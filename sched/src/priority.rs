@@ -499,6 +499,17 @@ impl Policy for PriorityPolicy {
         self.key_of(best) < base + self.epoch_of(now).max(self.epoch)
     }
 
+    fn peek_after(&self, task: TaskId) -> Option<TaskId> {
+        let next = match self.tasks.get(task.index()) {
+            // A task this method returned: the one behind it in its FIFO, if any.
+            Some(t) if t.is_queued() => (t.next != NIL).then_some(TaskId(t.next)),
+            // The running task has left its FIFO: the next pick is the head.
+            _ => self.peek(),
+        }?;
+        prefetch(&self.tasks, next.index());
+        Some(next)
+    }
+
     fn ready_len(&self) -> usize {
         self.ready
     }
@@ -646,6 +657,23 @@ mod tests {
         assert_eq!(p.ready_len(), 1);
         assert_eq!(p.pick_next(0), Some(TaskId(5)));
         assert_eq!(p.pick_next(0), None);
+    }
+
+    #[test]
+    fn peek_after_foresees_the_next_picks() {
+        let mut p = PriorityPolicy::new(10).with_aging(None);
+        admit_all(&mut p, &[0, 0, 0, 5]);
+        let running = p.pick_next(0).unwrap();
+        assert_eq!(running, TaskId(0));
+        // The running task has left its FIFO: the next pick is the head.
+        assert_eq!(p.peek_after(running), Some(TaskId(1)));
+        assert_eq!(p.peek_after(TaskId(1)), Some(TaskId(2)));
+        // The end of a FIFO: the policy does not look into the next level.
+        assert_eq!(p.peek_after(TaskId(2)), None);
+        p.enqueue(running, Requeue::Preempted, 10);
+        assert_eq!(p.peek_after(TaskId(2)), Some(TaskId(0)));
+        assert_eq!(p.pick_next(10), Some(TaskId(1)));
+        assert_eq!(p.peek_after(TaskId(1)), Some(TaskId(2)));
     }
 
     #[test]
