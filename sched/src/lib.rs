@@ -34,6 +34,7 @@
 
 mod by_name;
 mod fair;
+mod fenwick;
 mod fifo;
 mod lists;
 mod lottery;

@@ -1,5 +1,5 @@
 //! A ready set ordered by a key, ties in job order: the shared core of shortest-job-first,
-//! shortest-time-to-completion, stride, lottery and fair-share scheduling.
+//! shortest-time-to-completion, stride and fair-share scheduling.
 
 use std::collections::BTreeSet;
 
@@ -74,10 +74,5 @@ impl Ordered {
 
     pub(crate) fn len(&self) -> usize {
         self.set.len()
-    }
-
-    /// The queued tasks, lowest key first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = TaskId> + '_ {
-        self.set.iter().map(|&(_, _, task)| TaskId(task))
     }
 }
