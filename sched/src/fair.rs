@@ -122,6 +122,10 @@ impl Policy for FairPolicy {
             .is_some_and(|(_, best)| best.saturating_add(margin) < current)
     }
 
+    fn peek_after(&self, task: TaskId) -> Option<TaskId> {
+        self.ready.after(task)
+    }
+
     fn ready_len(&self) -> usize {
         self.ready.len()
     }

@@ -2,6 +2,7 @@
 //! shortest-time-to-completion, stride and fair-share scheduling.
 
 use std::collections::BTreeSet;
+use std::ops::Bound::{Excluded, Unbounded};
 
 use crate::{Requeue, TaskId};
 
@@ -72,7 +73,43 @@ impl Ordered {
         }
     }
 
+    /// A hint for prefetching: the task after `task` in key order if it is queued, else
+    /// (the running task) the first one.
+    pub(crate) fn after(&self, task: TaskId) -> Option<TaskId> {
+        let next = match self.entries.get(task.index()).copied().flatten() {
+            Some((key, order)) => self
+                .set
+                .range((Excluded((key, order, task.0)), Unbounded))
+                .next(),
+            None => self.set.first(),
+        };
+        next.map(|&(_, _, task)| TaskId(task))
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.set.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn after_foresees_the_next_pops() {
+        let mut ready = Ordered::default();
+        // Keys 30, 10, 20: pops go 1, 2, 0.
+        for (task, key) in [(0, 30), (1, 10), (2, 20)] {
+            ready.insert(TaskId(task), key, u64::from(task));
+        }
+        assert_eq!(ready.pop(), Some(TaskId(1)));
+        // The popped (running) task is not queued: the next pop is the first.
+        assert_eq!(ready.after(TaskId(1)), Some(TaskId(2)));
+        assert_eq!(ready.after(TaskId(2)), Some(TaskId(0)));
+        assert_eq!(ready.after(TaskId(0)), None);
+        // An equal key goes by job order.
+        ready.insert(TaskId(1), 20, 1);
+        assert_eq!(ready.after(TaskId(1)), Some(TaskId(2)));
+        assert_eq!(ready.pop(), Some(TaskId(1)));
     }
 }

@@ -106,6 +106,10 @@ impl Policy for StridePolicy {
         self.ready.take(task);
     }
 
+    fn peek_after(&self, task: TaskId) -> Option<TaskId> {
+        self.ready.after(task)
+    }
+
     fn ready_len(&self) -> usize {
         self.ready.len()
     }
