@@ -6,6 +6,9 @@ use crate::random::SplitMix64;
 
 /// No task: an order not (or no longer) given to one.
 const NONE: u32 = u32::MAX;
+/// The columns of [`LotteryPolicy::ready`]: a ready task's tickets, and 1 for it.
+const TICKETS: usize = 0;
+const COUNT: usize = 1;
 
 #[derive(Clone, Copy, Debug)]
 struct Job {
@@ -34,10 +37,9 @@ pub struct LotteryPolicy {
     jobs: Vec<Job>,
     /// The task of each order, or `NONE`.
     by_order: Vec<u32>,
-    /// The tickets of the ready tasks, by order.
-    tickets: Fenwick,
-    /// 1 for each ready task, by order: the first ready one when no one has tickets.
-    ready: Fenwick,
+    /// The tickets of each ready task, and 1 for it (which finds the first ready one
+    /// when no one has tickets), by order.
+    ready: Fenwick<2>,
     ready_len: usize,
     total: u64,
     draws: Draws,
@@ -74,7 +76,6 @@ impl LotteryPolicy {
             quantum: quantum.max(1),
             jobs: Vec::new(),
             by_order: Vec::new(),
-            tickets: Fenwick::default(),
             ready: Fenwick::default(),
             ready_len: 0,
             total: 0,
@@ -123,8 +124,7 @@ impl LotteryPolicy {
             return;
         }
         let (order, tickets) = (job.order, job.tickets);
-        self.tickets.add(order, -(tickets as i64));
-        self.ready.add(order, -1);
+        self.ready.add(order, [-(tickets as i64), -1]);
         self.ready_len -= 1;
         self.total -= tickets;
     }
@@ -137,7 +137,6 @@ impl LotteryPolicy {
         }
         let order = self.by_order.len();
         self.by_order.push(task.0);
-        self.tickets.grow(order + 1);
         self.ready.grow(order + 1);
         order
     }
@@ -151,16 +150,13 @@ impl LotteryPolicy {
             .filter(|&t| t != NONE)
             .collect();
         self.by_order = tasks;
-        self.tickets = Fenwick::default();
         self.ready = Fenwick::default();
-        self.tickets.grow(self.by_order.len());
         self.ready.grow(self.by_order.len());
         for (order, &task) in self.by_order.iter().enumerate() {
             let job = &mut self.jobs[task as usize];
             job.order = order;
             if job.queued {
-                self.tickets.add(order, job.tickets as i64);
-                self.ready.add(order, 1);
+                self.ready.add(order, [job.tickets as i64, 1]);
             }
         }
     }
@@ -203,8 +199,7 @@ impl Policy for LotteryPolicy {
             return;
         }
         let (order, tickets) = (job.order, job.tickets);
-        self.tickets.add(order, tickets as i64);
-        self.ready.add(order, 1);
+        self.ready.add(order, [tickets as i64, 1]);
         self.ready_len += 1;
         self.total += tickets;
     }
@@ -214,9 +209,9 @@ impl Policy for LotteryPolicy {
             return None;
         }
         let order = if self.total == 0 {
-            self.ready.find(0)
+            self.ready.find(COUNT, 0)
         } else {
-            self.tickets.find(self.draws.next() % self.total)
+            self.ready.find(TICKETS, self.draws.next() % self.total)
         }?;
         let winner = TaskId(self.by_order[order]);
         self.take(winner);
