@@ -117,6 +117,11 @@ impl Proc {
         core.table.owner(self.slot, self.generation)
     }
 
+    /// The slot, or ESRCH once the process has ended (`?` works in a `poll_fn` too).
+    pub(crate) fn live_slot(&self, core: &Core) -> SysResult<u32> {
+        self.me(core).ok_or_else(|| self.gone())
+    }
+
     /// The interrupt mark for this process's call being polled
     /// ([`Core::interruption`]); none once the process is gone.
     #[inline]

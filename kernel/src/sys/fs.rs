@@ -35,7 +35,7 @@ impl Proc {
         };
         let cloexec = flags.contains(OpenFlags::CLOEXEC);
         let mut core = self.core.borrow_mut();
-        let slot = self.me(&core).ok_or_else(|| self.gone())?;
+        let slot = self.live_slot(&core)?;
         core.table.get_mut(slot).fds.insert(file, cloexec, Fd(0))
     }
 

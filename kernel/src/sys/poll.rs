@@ -34,9 +34,7 @@ impl Proc {
         std::future::poll_fn(|cx| {
             watches.clear();
             let mut core = self.core.borrow_mut();
-            let Some(slot) = self.me(&core) else {
-                return std::task::Poll::Ready(Err(self.gone()));
-            };
+            let slot = self.live_slot(&core)?;
             let interrupted = core.interruption(slot, &mut first).is_some();
             let table = &core.table.get(slot).fds;
             let mut ready = 0;

@@ -179,9 +179,7 @@ impl Proc {
         let mut first = true;
         std::future::poll_fn(|_cx| {
             let mut core = self.core.borrow_mut();
-            let Some(slot) = self.me(&core) else {
-                return std::task::Poll::Ready(Err(self.gone()));
-            };
+            let slot = self.live_slot(&core)?;
             let starting = first;
             let interrupt = core.interruption(slot, &mut first);
             if starting {
@@ -226,9 +224,7 @@ impl Proc {
         let mut first = true;
         std::future::poll_fn(|_cx| {
             let mut core = self.core.borrow_mut();
-            let Some(slot) = self.me(&core) else {
-                return std::task::Poll::Ready(Err(self.gone()));
-            };
+            let slot = self.live_slot(&core)?;
             if first {
                 core.charge_syscall();
             }

@@ -80,9 +80,7 @@ impl Proc {
         let mut first = true;
         std::future::poll_fn(|_cx| {
             let mut core = self.core.borrow_mut();
-            let Some(slot) = self.me(&core) else {
-                return Poll::Ready(Err(self.gone()));
-            };
+            let slot = self.live_slot(&core)?;
             let by_handler = core.interruption(slot, &mut first) == Some(false);
             let sid = core.table.get(slot).sid;
             if tty.foreground_of(sid).is_none() {
@@ -158,9 +156,7 @@ impl Proc {
         let mut first = true;
         std::future::poll_fn(|cx| {
             let mut core = self.core.borrow_mut();
-            let Some(slot) = self.me(&core) else {
-                return Poll::Ready(Err(self.gone()));
-            };
+            let slot = self.live_slot(&core)?;
             let by_handler = core.interruption(slot, &mut first) == Some(false);
             match core.job(slot, tty, Signal::SIGTTIN) {
                 Job::Free => {}
@@ -219,9 +215,7 @@ impl Proc {
         let mut first = true;
         std::future::poll_fn(|cx| {
             let mut core = self.core.borrow_mut();
-            let Some(slot) = self.me(&core) else {
-                return Poll::Ready(Err(self.gone()));
-            };
+            let slot = self.live_slot(&core)?;
             let by_handler = core.interruption(slot, &mut first) == Some(false);
             match tty.poll_write(&data[written..], cx.waker()) {
                 Ok(n) => written += n,
