@@ -519,12 +519,21 @@ impl Future for Compute<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
-        // The kernel runs the burst itself and polls again only once it is over.
+        // A burst nothing cuts runs here and now; any other, the kernel runs itself,
+        // polling again only once it is over.
         if self.started || self.ticks == 0 {
             return Poll::Ready(());
         }
+        let proc = self.proc;
+        let left = proc
+            .core
+            .borrow_mut()
+            .burst_at_once(proc.slot, proc.generation, self.ticks);
+        if left == 0 {
+            return Poll::Ready(());
+        }
         self.started = true;
-        self.proc.act(Action::Compute(self.ticks));
+        self.proc.act(Action::Compute(left));
         Poll::Pending
     }
 }

@@ -227,6 +227,26 @@ fn wake_during_a_burst(sleeper_nice: i32) -> (Tick, Tick, bool) {
 }
 
 #[test]
+fn short_bursts_run_back_to_back_until_the_slice_is_used_up() {
+    // Bursts of 1 and 3 ticks under a quantum of 10: each dispatch holds the CPU for one
+    // whole slice, however many bursts it takes, and a burst that crosses the slice's
+    // end is cut there and finished in the next dispatch.
+    let mut kernel = Kernel::builder().syscall_cost(0).dispatch_log(true).build();
+    let ones = spawn_hog(&mut kernel, "ones", 0, 1);
+    let threes = spawn_hog(&mut kernel, "threes", 0, 3);
+    assert_eq!(kernel.run_for(100).unwrap(), Stop::TimeLimit);
+    let log = kernel.take_dispatch_log();
+    let slices: Vec<(Pid, Tick, Tick)> = log.iter().map(|d| (d.pid, d.start, d.end)).collect();
+    let expected: Vec<(Pid, Tick, Tick)> = (0..10)
+        .map(|i| (if i % 2 == 0 { ones } else { threes }, i * 10, i * 10 + 10))
+        .collect();
+    assert_eq!(slices, expected);
+    let ps = kernel.ps();
+    assert_eq!(expect_row(&ps, ones).user, 50);
+    assert_eq!(expect_row(&ps, threes).user, 50);
+}
+
+#[test]
 fn a_woken_higher_priority_sleeper_preempts_at_its_wake_up_tick() {
     let (wake, ran, preempted) = wake_during_a_burst(-5);
     assert!(preempted, "the cruncher kept the CPU past {wake}");

@@ -21,10 +21,12 @@ use crate::timers::Timers;
 use crate::vfs::Vfs;
 use crate::{Error, ExitStatus, Pid, ProcState, SysResult, WaitFor, WaitOn};
 
+mod burst;
 mod clock;
 mod exit;
 mod spawn;
 
+pub(crate) use burst::Burst;
 pub(crate) use spawn::{PipeEnd, StdioEnds};
 
 /// A registered program: makes the future of a new process.
@@ -51,6 +53,10 @@ pub(crate) struct Core {
     /// the ticks used in this dispatch.
     pub slice: Tick,
     pub ran: Tick,
+    /// The tick a `run_for` limit stops the clock at (`Tick::MAX`: no limit).
+    pub until: Tick,
+    /// A kernel bug met inside a system call, for the run loop to report.
+    pub fault: Option<Error>,
     /// A process became ready while another was on the CPU (it may preempt).
     pub woke_during_dispatch: bool,
     /// What the running process asked for in the call it awaits.
@@ -109,6 +115,8 @@ impl Core {
             current: NIL,
             slice: 0,
             ran: 0,
+            until: Tick::MAX,
+            fault: None,
             woke_during_dispatch: false,
             action: ActionSlot::default(),
             policy_event: first_event,

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use vproc_sched::{Requeue, TaskId, Tick};
 
-use crate::core::Core;
+use crate::core::{Burst, Core};
 use crate::process::{Action, NIL};
 use crate::signal::Delivery;
 use crate::waker::WakeId;
@@ -18,7 +18,7 @@ use super::Kernel;
 
 impl Kernel {
     /// Runs the process in `slot` until it blocks, yields, is preempted or exits.
-    pub(super) fn dispatch(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
+    pub(super) fn dispatch(&mut self, slot: u32) -> Result<(), Error> {
         let (generation, in_burst) = {
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
@@ -56,7 +56,7 @@ impl Kernel {
         if in_burst && !self.deliver_signals(slot, generation)? {
             return Ok(());
         }
-        self.run_dispatch(slot, generation, until, in_burst)
+        self.run_dispatch(slot, generation, in_burst)
     }
 
     /// Delivers the signals the process in `slot` can take, as its dispatch begins:
@@ -99,7 +99,7 @@ impl Kernel {
     }
 
     /// Goes on with a dispatch that a `run_for` limit cut short.
-    pub(super) fn resume(&mut self, slot: u32, until: Option<Tick>) -> Result<(), Error> {
+    pub(super) fn resume(&mut self, slot: u32) -> Result<(), Error> {
         let generation = {
             let mut core = self.core.borrow_mut();
             core.current = slot;
@@ -107,7 +107,7 @@ impl Kernel {
             core.woke_during_dispatch = true;
             core.table.get(slot).generation
         };
-        self.run_dispatch(slot, generation, until, true)
+        self.run_dispatch(slot, generation, true)
     }
 
     /// The body of a dispatch: CPU bursts (`in_burst`: one is under way) and polls, until
@@ -116,7 +116,6 @@ impl Kernel {
         &mut self,
         slot: u32,
         generation: u32,
-        until: Option<Tick>,
         mut in_burst: bool,
     ) -> Result<(), Error> {
         // Its drop does nothing (a process's waker owns nothing): it is not run.
@@ -126,9 +125,12 @@ impl Kernel {
             if std::mem::take(&mut in_burst) {
                 let mut core = self.core.borrow_mut();
                 {
-                    match run_burst(&mut core, slot, until)? {
+                    match core.run_burst(slot)? {
                         Burst::Done => {}
-                        Burst::Preempted => return Ok(()),
+                        Burst::SliceOver | Burst::Outranked => {
+                            preempt(&mut core, slot)?;
+                            return Ok(());
+                        }
                         Burst::Paused => {
                             core.current = NIL;
                             self.paused = Some(slot);
@@ -166,6 +168,9 @@ impl Kernel {
                 },
             };
             core.table.get_mut(slot).program = Some(program);
+            if let Some(bug) = core.fault.take() {
+                return Err(bug);
+            }
             if let Some(mut status) = status {
                 // A fatal signal the process sent itself just before it ended (kill of its
                 // own pid or group) still ends it, as it would have before kill returned.
@@ -244,67 +249,6 @@ pub(super) fn preempt(core: &mut Core, slot: u32) -> Result<(), Error> {
     core.table.get_mut(slot).involuntary += 1;
     end_dispatch(core, slot);
     core.make_ready(slot, Requeue::Preempted)
-}
-
-/// How a CPU burst stopped.
-enum Burst {
-    /// It is over; the process runs on.
-    Done,
-    /// The process lost the CPU (end of slice, or a more favoured process woke).
-    Preempted,
-    /// The `run_for` limit came: the process stays on the CPU until the next run.
-    Paused,
-    /// A signal came for it (its alarm): deliver it, then go on with the burst.
-    Signaled,
-}
-
-/// Runs the running process's CPU burst, in chunks that end at the slice's end, the next
-/// timer and the limit.
-fn run_burst(core: &mut Core, slot: u32, until: Option<Tick>) -> Result<Burst, Error> {
-    loop {
-        let left = core.table.get(slot).compute_left;
-        if left == 0 {
-            return Ok(Burst::Done);
-        }
-        if core.slice == 0 {
-            core.slice = core.policy.slice(TaskId(slot)).max(1);
-        }
-        let slice_left = core.slice.saturating_sub(core.ran);
-        if slice_left == 0 {
-            preempt(core, slot)?;
-            return Ok(Burst::Preempted);
-        }
-        if core.due()? {
-            core.woke_during_dispatch = true;
-        }
-        if core.has_deliverable(slot) {
-            return Ok(Burst::Signaled);
-        }
-        let woken_better = core.woke_during_dispatch
-            && core.policy.should_preempt(TaskId(slot), core.ran, core.now);
-        if woken_better {
-            preempt(core, slot)?;
-            return Ok(Burst::Preempted);
-        }
-        let mut chunk = left.min(slice_left);
-        if let Some(until) = until {
-            if core.now >= until {
-                return Ok(Burst::Paused);
-            }
-            chunk = chunk.min(until - core.now);
-        }
-        // What was due by now is done: the chunk ends where the next thing falls due.
-        if let Some(at) = core.next_due()
-            && at > core.now
-        {
-            chunk = chunk.min(at - core.now);
-        }
-        core.now += chunk;
-        core.ran += chunk;
-        let process = core.table.get_mut(slot);
-        process.user += chunk;
-        process.compute_left -= chunk;
-    }
 }
 
 /// The message of a panic; the payload is dropped here, and a payload whose own drop

@@ -94,6 +94,7 @@ impl Kernel {
             Limit::For(ticks) => Some(self.core.borrow().now.saturating_add(ticks)),
             _ => None,
         };
+        self.core.borrow_mut().until = until.unwrap_or(Tick::MAX);
         loop {
             self.deliver_events();
             self.absorb()?;
@@ -122,14 +123,14 @@ impl Kernel {
             }
             if let Some(slot) = self.paused.take() {
                 drop(core);
-                self.resume(slot, until)?;
+                self.resume(slot)?;
                 continue;
             }
             core.due()?;
             let now = core.now;
             if let Some(task) = core.policy.pick_next(now) {
                 drop(core);
-                self.dispatch(task.0, until)?;
+                self.dispatch(task.0)?;
                 continue;
             }
             // Idle: nothing is ready. Wait for the next timer or the limit, whichever is
