@@ -1,6 +1,7 @@
-//! CPU bursts: how far the running process's `compute` goes before something cuts it
-//! (the end of its slice, the next thing due, a `run_for` limit), and the fast path that
-//! runs a burst nothing cuts inside the call itself, with no trip through the run loop.
+//! CPU bursts: how far the running process's `compute` goes before something stops it
+//! (the end of its slice, a signal, a better process woken, a `run_for` limit), with
+//! what falls due meanwhile done at its tick. The `compute` call runs its burst itself,
+//! as far as it goes, so that a burst nothing stops costs no trip through the run loop.
 
 use vproc_sched::{TaskId, Tick};
 
@@ -11,7 +12,7 @@ impl Core {
     /// Ticks left of the running process's slice, asking the policy for the slice at the
     /// first burst of a dispatch.
     #[inline]
-    pub(crate) fn slice_left(&mut self, slot: u32) -> Tick {
+    fn slice_left(&mut self, slot: u32) -> Tick {
         if self.slice == 0 {
             self.slice = self.policy.slice(TaskId(slot)).max(1);
         }
@@ -21,14 +22,14 @@ impl Core {
     /// Whether a process that became ready during this dispatch should take the CPU
     /// from the running one.
     #[inline]
-    pub(crate) fn woken_better(&self, slot: u32) -> bool {
+    fn woken_better(&self, slot: u32) -> bool {
         self.woke_during_dispatch && self.policy.should_preempt(TaskId(slot), self.ran, self.now)
     }
 
     /// The ticks the burst runs before something cuts it, of the `want` it could run:
     /// the `run_for` limit and the next tick anything falls due end it (0 at the limit).
     #[inline]
-    pub(crate) fn stretch(&mut self, want: Tick) -> Tick {
+    fn stretch(&mut self, want: Tick) -> Tick {
         let mut chunk = want.min(self.until.saturating_sub(self.now));
         // What was due by now is done: the chunk ends where the next thing falls due.
         if let Some(at) = self.next_due()
@@ -41,7 +42,7 @@ impl Core {
 
     /// The running process computes for `ticks`: the clock and its accounts move on.
     #[inline]
-    pub(crate) fn run_for_ticks(&mut self, slot: u32, ticks: Tick) {
+    fn advance_burst(&mut self, slot: u32, ticks: Tick) {
         self.now += ticks;
         self.ran += ticks;
         let process = self.table.get_mut(slot);
@@ -72,7 +73,7 @@ impl Core {
             }
             match self.stretch(left.min(slice_left)) {
                 0 => return Ok(Burst::Paused),
-                chunk => self.run_for_ticks(slot, chunk),
+                chunk => self.advance_burst(slot, chunk),
             }
         }
     }
