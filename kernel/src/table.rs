@@ -95,6 +95,8 @@ impl ProcessTable {
     #[inline(never)]
     fn add_slot(&mut self, vacant: impl FnOnce() -> Process) -> u32 {
         debug_assert!(self.slots.len() < crate::waker::MAX_SLOTS);
+        // With many processes the table outgrows what the TLB reaches in small pages.
+        vproc_sched::huge_pages::reserve(&mut self.slots, 1);
         self.slots.push(vacant());
         (self.slots.len() - 1) as u32
     }

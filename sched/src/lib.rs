@@ -36,6 +36,7 @@ mod by_name;
 mod fair;
 mod fenwick;
 mod fifo;
+pub mod huge_pages;
 mod lists;
 mod lottery;
 mod mlfq;

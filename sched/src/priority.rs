@@ -284,7 +284,10 @@ impl PriorityPolicy {
     #[cold]
     #[inline(never)]
     fn grow_to(&mut self, i: usize) {
-        self.tasks.resize(self.tasks.len().max(i + 1), IDLE);
+        let len = self.tasks.len().max(i + 1);
+        let more = len - self.tasks.len();
+        crate::huge_pages::reserve(&mut self.tasks, more);
+        self.tasks.resize(len, IDLE);
     }
 
     /// Queues a task never admitted, with the default parameters.
