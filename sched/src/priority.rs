@@ -91,7 +91,9 @@ const EMPTY: Ends = Ends {
 ///   is the one with those bits just below epoch + 40; so that this holds for overdue
 ///   keys too, they are raised to 64 behind the epoch once the oldest lags 2^30 epochs
 ///   (a task overdue by 40 epochs or by more is treated alike). That walk of the overdue
-///   FIFO comes at most once every 2^30 epochs.
+///   FIFO comes at most once every 2^30 epochs. The table grows through
+///   [`huge_pages::reserve`](crate::huge_pages::reserve): with a million tasks, picks
+///   that jump around its 16 MiB would wait on TLB misses in small pages.
 /// * **Bound.** With quantum Q and n ready tasks, a task that becomes ready at level b is
 ///   overdue after at most (b + 1)·A ticks, and then at most n − 1 tasks run before it:
 ///   it waits at most `(b + 1)·A + n·Q` ticks under any load, provided the kernel picks
