@@ -132,7 +132,6 @@ impl Core {
     #[cold]
     fn admit_arrivals(&mut self) -> Result<(), Error> {
         while let Some(mut arrival) = self.arrivals.pop_due(self.now) {
-            let program = arrival.command.program.to_string();
             if let Err(error) = self.spawn(INIT, &mut arrival.command, arrival.make) {
                 if error.is_kernel_bug() {
                     return Err(error);
@@ -140,7 +139,8 @@ impl Core {
                 let tick = self.now;
                 self.arrivals.fail(ArrivalFailure {
                     tick,
-                    program,
+                    // A spawn that fails leaves the command's name where it was.
+                    program: arrival.command.program.to_string(),
                     error,
                 });
             }

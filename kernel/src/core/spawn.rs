@@ -172,7 +172,10 @@ impl Core {
         let program = match make(pid, slot, generation) {
             Ok(program) => program,
             Err(e) => {
-                let fds = std::mem::take(&mut self.table.get_mut(slot).fds);
+                // The command gets its name back, for the caller's report.
+                let process = self.table.get_mut(slot);
+                command.program = std::mem::replace(&mut process.name, Cow::Borrowed(""));
+                let fds = std::mem::take(&mut process.fds);
                 self.table.remove(slot, false);
                 drop(fds);
                 return Err(e);

@@ -22,16 +22,18 @@ impl Kernel {
         let (generation, in_burst) = {
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
-            // The next two processes, most likely: the entry of the second and the
-            // program of the first (whose entry came in during the last dispatch) start
-            // their way into the cache while this one runs. A small table stays in the
-            // cache anyway.
+            // The processes most likely to run next: the entry of the third and the
+            // program of the second (whose entry came in during the last dispatch)
+            // start their way into the cache while this one runs, a dispatch or two
+            // ahead of use, as a trip to main memory takes about as long as one. (The
+            // next one's came in the same way.) A small table stays in the cache anyway.
             if core.table.len() >= crate::prefetch::MIN_PROCESSES
                 && let Some(next) = core.policy.peek_after(TaskId(slot))
+                && let Some(second) = core.policy.peek_after(next)
             {
-                core.table.prefetch_program(next.0);
-                if let Some(after) = core.policy.peek_after(next) {
-                    core.table.prefetch(after.0);
+                core.table.prefetch_program(second.0);
+                if let Some(third) = core.policy.peek_after(second) {
+                    core.table.prefetch(third.0);
                 }
             }
             let generation = core.table.get(slot).generation;
