@@ -77,6 +77,8 @@ pub(crate) struct Core {
     pub dispatch_log: Option<Vec<Dispatch>>,
     /// The tick the running process was put on the CPU.
     pub dispatch_start: Tick,
+    /// The slots the last dispatch foresaw running after it, in order (`NIL`: none).
+    pub ahead: [u32; 3],
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: PidMap<ExitStatus>,
@@ -127,6 +129,7 @@ impl Core {
             last_ran: None,
             dispatch_log: None,
             dispatch_start: 0,
+            ahead: [NIL; 3],
             programs: HashMap::new(),
             host_exits: PidMap::default(),
             host_waiters: PidMap::default(),

@@ -22,19 +22,9 @@ impl Kernel {
         let (generation, in_burst) = {
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
-            // The processes most likely to run next: the entry of the third and the
-            // program of the second (whose entry came in during the last dispatch)
-            // start their way into the cache while this one runs, a dispatch or two
-            // ahead of use, as a trip to main memory takes about as long as one. (The
-            // next one's came in the same way.) A small table stays in the cache anyway.
-            if core.table.len() >= crate::prefetch::MIN_PROCESSES
-                && let Some(next) = core.policy.peek_after(TaskId(slot))
-                && let Some(second) = core.policy.peek_after(next)
-            {
-                core.table.prefetch_program(second.0);
-                if let Some(third) = core.policy.peek_after(second) {
-                    core.table.prefetch(third.0);
-                }
+            // A small table stays in the cache anyway.
+            if core.table.len() >= crate::prefetch::MIN_PROCESSES {
+                prefetch_ahead(core, slot);
             }
             let generation = core.table.get(slot).generation;
             let paid_switch = core.switch_to(slot, generation)?;
@@ -217,6 +207,36 @@ impl Kernel {
             return Ok(());
         }
     }
+}
+
+/// Starts the processes most likely to run after `slot` on their way into the cache
+/// while it runs: the entry of the third and the program of the second (whose entry came
+/// in during the last dispatch), a dispatch or two ahead of use, as a trip to main memory
+/// takes about as long as one. (The next one's came in the same way.)
+///
+/// The policy foresees the order ([`Policy::peek_after`](vproc_sched::Policy::peek_after));
+/// when the last dispatch foresaw this one, what it saw beyond is taken as still true,
+/// and only the third is asked for. A wrong guess costs a wasted fetch, nothing more.
+fn prefetch_ahead(core: &mut Core, slot: u32) {
+    let [foreseen, next, second] = core.ahead;
+    let (next, second) = if foreseen == slot && second != NIL {
+        (next, second)
+    } else {
+        core.ahead = [NIL; 3];
+        let Some(next) = core.policy.peek_after(TaskId(slot)) else {
+            return;
+        };
+        let Some(second) = core.policy.peek_after(next) else {
+            return;
+        };
+        (next.0, second.0)
+    };
+    core.table.prefetch_program(second);
+    let third = core.policy.peek_after(TaskId(second)).map_or(NIL, |t| t.0);
+    if third != NIL {
+        core.table.prefetch(third);
+    }
+    core.ahead = [next, second, third];
 }
 
 /// Ends the dispatch of the running process: the policy learns how long it ran.
