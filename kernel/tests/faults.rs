@@ -232,6 +232,40 @@ fn a_killed_sleepers_timer_does_not_move_the_clock() {
     assert_eq!(kernel.now(), before);
 }
 
+#[test]
+fn a_killed_sleepers_timer_leaves_a_burst_whole() {
+    // The cruncher kills the sleeper, then computes through the tick the sleeper would
+    // have woken at: its burst goes on as one dispatch, and ends when it would have.
+    let mut kernel = Kernel::builder()
+        .policy(vproc_sched::FifoPolicy::fifo())
+        .syscall_cost(0)
+        .dispatch_log(true)
+        .build();
+    let sleeper = kernel
+        .spawn_fn(Command::new("sleeper"), |p| async move {
+            p.sleep(30).await;
+        })
+        .unwrap();
+    let cruncher = kernel
+        .spawn_fn(Command::new("cruncher"), move |p| async move {
+            p.compute(10).await;
+            p.kill(sleeper, Signal::SIGKILL)
+                .expect("the sleeper is there");
+            p.compute(90).await;
+        })
+        .unwrap();
+    assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+    assert_eq!(kernel.now(), 100);
+    let log: Vec<_> = kernel
+        .take_dispatch_log()
+        .into_iter()
+        .map(|d| (d.pid, d.start, d.end))
+        .collect();
+    assert_eq!(log, vec![(cruncher, 0, 100)]);
+    // Sleeper, cruncher, then the sleeper again, only to take its SIGKILL.
+    assert_eq!(kernel.context_switches(), 2);
+}
+
 // ---------------------------------------------------------------------------------------
 // Bad input
 

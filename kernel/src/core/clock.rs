@@ -4,6 +4,7 @@
 use vproc_sched::{Requeue, Tick};
 
 use crate::arrival::ArrivalFailure;
+use crate::timers::Timers;
 use crate::waker::WakeId;
 use crate::{Error, ProcState, WaitOn};
 
@@ -116,12 +117,16 @@ impl Core {
         Ok(acted)
     }
 
-    /// The first tick after `now` at which a wake-up, an arrival or a policy event is due.
+    /// The first tick after `now` (once what is due by `now` is done) at which a timer,
+    /// an alarm, an arrival or a policy event may fall due: where a CPU burst or a switch
+    /// must stop to do it. A timer or an alarm disarmed since it was armed still counts
+    /// until its tick comes, when it is dropped: this may be early, with nothing to do
+    /// at that tick, but never late, and it costs no look at the processes.
     #[inline]
-    pub(crate) fn next_due(&mut self) -> Option<Tick> {
-        let at = self
-            .next_wakeup()
-            .unwrap_or(Tick::MAX)
+    pub(crate) fn next_due(&self) -> Option<Tick> {
+        let first = |timers: &Timers| timers.peek().map_or(Tick::MAX, |(at, _, _)| at);
+        let at = first(&self.timers)
+            .min(first(&self.alarms))
             .min(self.arrivals.next_at())
             .min(self.policy_event);
         (at != Tick::MAX).then_some(at)
