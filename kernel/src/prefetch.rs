@@ -1,6 +1,6 @@
-//! Asking the CPU to fetch memory ahead of use: the run loop fetches the entry and the
-//! program of the process that will most likely run next while the present one runs, so
-//! that with many processes a dispatch does not wait on main memory.
+//! Asking the CPU to fetch memory ahead of use: the run loop fetches the entries and the
+//! programs of the processes most likely to run next while the present one runs, so that
+//! with many processes a dispatch does not wait on main memory.
 
 /// The run loop prefetches from this many processes on: below, the table and the
 /// programs fit in the caches and a prefetch would cost more than it saves.
