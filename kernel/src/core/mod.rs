@@ -35,6 +35,10 @@ pub(crate) type Registered = Rc<dyn Fn(crate::Proc) -> Program>;
 /// Threads waiting, through a handle, for host-spawned processes to exit.
 pub(crate) type HostWaiters = PidMap<Vec<Sender<SysResult<ExitStatus>>>>;
 
+/// How many of the processes foreseen to run next the run loop keeps in mind, to
+/// prefetch their entries and programs well before they run.
+pub(crate) const AHEAD: usize = 6;
+
 /// The slot of init.
 pub(crate) const INIT: u32 = 0;
 
@@ -77,8 +81,9 @@ pub(crate) struct Core {
     pub dispatch_log: Option<Vec<Dispatch>>,
     /// The tick the running process was put on the CPU.
     pub dispatch_start: Tick,
-    /// The slots the last dispatch foresaw running after it, in order (`NIL`: none).
-    pub ahead: [u32; 3],
+    /// The slots the last dispatch foresaw running after it, in order (`NIL` from where
+    /// it could foresee no more).
+    pub ahead: [u32; AHEAD],
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: PidMap<ExitStatus>,
@@ -129,7 +134,7 @@ impl Core {
             last_ran: None,
             dispatch_log: None,
             dispatch_start: 0,
-            ahead: [NIL; 3],
+            ahead: [NIL; AHEAD],
             programs: HashMap::new(),
             host_exits: PidMap::default(),
             host_waiters: PidMap::default(),

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use vproc_sched::{Requeue, TaskId, Tick};
 
-use crate::core::{Burst, Core};
+use crate::core::{AHEAD, Burst, Core};
 use crate::process::{Action, NIL};
 use crate::signal::Delivery;
 use crate::waker::WakeId;
@@ -210,34 +210,43 @@ impl Kernel {
 }
 
 /// Starts the processes most likely to run after `slot` on their way into the cache
-/// while it runs: the entry of the third and the program of the second (whose entry came
-/// in during the last dispatch), a dispatch or two ahead of use, as a trip to main memory
-/// takes about as long as one. (The next one's came in the same way.)
+/// while it runs, far enough ahead that a trip to main memory (about as long as a
+/// dispatch) is over before they are needed: the entry of the last one foreseen, then,
+/// three dispatches later (when it has moved up to [`PROGRAM_AT`]), the program the
+/// entry points to, which has three more dispatches to come in before it runs.
 ///
 /// The policy foresees the order ([`Policy::peek_after`](vproc_sched::Policy::peek_after));
 /// when the last dispatch foresaw this one, what it saw beyond is taken as still true,
-/// and only the third is asked for. A wrong guess costs a wasted fetch, nothing more.
+/// and only one more is asked for. A wrong guess costs wasted fetches, nothing more.
 fn prefetch_ahead(core: &mut Core, slot: u32) {
-    let [foreseen, next, second] = core.ahead;
-    let (next, second) = if foreseen == slot && second != NIL {
-        (next, second)
-    } else {
-        core.ahead = [NIL; 3];
-        let Some(next) = core.policy.peek_after(TaskId(slot)) else {
-            return;
-        };
-        let Some(second) = core.policy.peek_after(next) else {
-            return;
-        };
-        (next.0, second.0)
-    };
-    core.table.prefetch_program(second);
-    let third = core.policy.peek_after(TaskId(second)).map_or(NIL, |t| t.0);
-    if third != NIL {
-        core.table.prefetch(third);
+    let mut seen = [NIL; AHEAD];
+    let mut known = 0;
+    if core.ahead[0] == slot {
+        seen[..AHEAD - 1].copy_from_slice(&core.ahead[1..]);
+        // What was foreseen ends at the first NIL (after which all are NIL).
+        known = seen.iter().take_while(|&&s| s != NIL).count();
     }
-    core.ahead = [next, second, third];
+    let mut last = known.checked_sub(1).map_or(slot, |i| seen[i]);
+    while known < AHEAD {
+        let Some(next) = core.policy.peek_after(TaskId(last)) else {
+            break;
+        };
+        (seen[known], last) = (next.0, next.0);
+        known += 1;
+    }
+    if seen[PROGRAM_AT] != NIL {
+        core.table.prefetch_program(seen[PROGRAM_AT]);
+    }
+    if seen[AHEAD - 1] != NIL {
+        core.table.prefetch(seen[AHEAD - 1]);
+    }
+    core.ahead = seen;
 }
+
+/// The place in the look-ahead whose program is fetched: three places after the entry
+/// was (at `AHEAD - 1`), as a process moves up one place a dispatch, and three places
+/// before it runs.
+const PROGRAM_AT: usize = AHEAD - 4;
 
 /// Ends the dispatch of the running process: the policy learns how long it ran.
 #[inline]
