@@ -90,6 +90,13 @@ impl ProcessTable {
         self.by_pid[index] = slot;
     }
 
+    /// Makes room for `additional` processes beyond init without growing the table.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let wanted = additional.saturating_add(1).min(crate::waker::MAX_SLOTS);
+        let more = wanted.saturating_sub(self.slots.len());
+        vproc_sched::huge_pages::reserve(&mut self.slots, more);
+    }
+
     /// A new slot at the end of the table, `vacant()`.
     #[cold]
     #[inline(never)]

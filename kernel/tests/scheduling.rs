@@ -247,6 +247,34 @@ fn short_bursts_run_back_to_back_until_the_slice_is_used_up() {
 }
 
 #[test]
+fn room_made_up_front_changes_no_schedule() {
+    // Hints smaller than the run (2 processes of 6, 3 log entries of dozens) and hints
+    // bigger than it give the schedule a kernel without hints gives.
+    let run = |builder: vproc_kernel::KernelBuilder| {
+        let mut kernel = builder.syscall_cost(0).build();
+        for (i, burst) in [1, 3, 7, 10, 13, 40].into_iter().enumerate() {
+            spawn_hog(&mut kernel, &format!("hog{i}"), i as i32 - 3, burst);
+        }
+        assert_eq!(kernel.run_for(500).unwrap(), Stop::TimeLimit);
+        let log: Vec<(Pid, Tick, Tick)> = kernel
+            .take_dispatch_log()
+            .iter()
+            .map(|d| (d.pid, d.start, d.end))
+            .collect();
+        let users: Vec<Tick> = kernel.ps().iter().map(|row| row.user).collect();
+        (log, users)
+    };
+    let plain = run(Kernel::builder().dispatch_log(true));
+    assert!(plain.0.len() > 20, "{} stretches", plain.0.len());
+    let small = run(Kernel::builder().processes(2).dispatch_log_capacity(3));
+    let big = run(Kernel::builder()
+        .processes(1000)
+        .dispatch_log_capacity(10_000));
+    assert_eq!(small, plain);
+    assert_eq!(big, plain);
+}
+
+#[test]
 fn a_woken_higher_priority_sleeper_preempts_at_its_wake_up_tick() {
     let (wake, ran, preempted) = wake_during_a_burst(-5);
     assert!(preempted, "the cruncher kept the CPU past {wake}");

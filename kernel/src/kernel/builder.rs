@@ -38,6 +38,8 @@ pub struct KernelBuilder {
     seed: u64,
     switch_cost: Tick,
     dispatch_log: bool,
+    log_capacity: usize,
+    processes: usize,
 }
 
 impl Default for KernelBuilder {
@@ -51,6 +53,8 @@ impl Default for KernelBuilder {
             seed: 0,
             switch_cost: 0,
             dispatch_log: false,
+            log_capacity: 0,
+            processes: 0,
         }
     }
 }
@@ -95,6 +99,23 @@ impl KernelBuilder {
         self
     }
 
+    /// Keeps the dispatch log, as [`dispatch_log(true)`](KernelBuilder::dispatch_log)
+    /// does, with room for `stretches` entries made up front: a run that logs no more
+    /// never copies the log to a bigger one. A hint: the log grows past it as needed.
+    pub fn dispatch_log_capacity(mut self, stretches: usize) -> Self {
+        self.dispatch_log = true;
+        self.log_capacity = stretches;
+        self
+    }
+
+    /// Makes room up front for `processes` processes at once besides init, so that a run
+    /// that reaches that many never grows the process table as it goes (each growth
+    /// copies the whole table). A hint: the table grows past it as needed.
+    pub fn processes(mut self, processes: usize) -> Self {
+        self.processes = processes;
+        self
+    }
+
     /// Ticks each system call costs (default 1).
     pub fn syscall_cost(mut self, ticks: Tick) -> Self {
         self.syscall_cost = ticks;
@@ -124,7 +145,10 @@ impl KernelBuilder {
         let mut core = Core::new(self.policy, self.pid_max, self.event_ring, self.seed);
         core.syscall_cost = self.syscall_cost;
         core.switch_cost = self.switch_cost;
-        core.dispatch_log = self.dispatch_log.then(Vec::new);
+        core.dispatch_log = self
+            .dispatch_log
+            .then(|| Vec::with_capacity(self.log_capacity));
+        core.table.reserve(self.processes);
         let parker = Parker::new();
         let shared = Arc::new(Shared::new(parker.unparker().clone()));
         let id = waker::register(&shared);

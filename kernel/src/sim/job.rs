@@ -24,6 +24,15 @@ pub struct Job {
 }
 
 impl Job {
+    /// The CPU bursts it runs: one, or one between each two of its I/Os.
+    pub(crate) fn bursts(&self) -> Tick {
+        if self.io_every == 0 {
+            1
+        } else {
+            self.length.div_ceil(self.io_every)
+        }
+    }
+
     /// A CPU-bound job of `length` ticks arriving at 0.
     pub fn new(length: Tick) -> Self {
         Job {

@@ -41,6 +41,10 @@ use crate::{Command, Error, Kernel, PID_MAX_LIMIT, RESERVED_PIDS, Stop};
 /// Jobs in one simulation at most: each gets a pid of its own.
 pub const MAX_JOBS: usize = (PID_MAX_LIMIT - RESERVED_PIDS - 1) as usize;
 
+/// The most log entries a simulation makes room for up front (a workload's bursts
+/// can add up to more than it will ever run in one go: the log then grows as it must).
+const MAX_LOG_ROOM: usize = 1 << 23;
+
 /// Runs `workload` under `policy`, with `switch_cost` ticks per context switch.
 ///
 /// EINVAL for a workload with no jobs, a job of length 0, or more than [`MAX_JOBS`] jobs.
@@ -59,12 +63,18 @@ pub fn simulate(
             ),
         ));
     }
+    // Each CPU burst is a slice at least, and a slice cut short (a quantum's end, a
+    // better process woken) adds one: room for a quarter more than the bursts spares the
+    // log its regrowth in most runs.
+    let bursts: Tick = workload.jobs.iter().map(Job::bursts).sum();
+    let slices = usize::try_from(bursts.saturating_add(bursts / 4)).unwrap_or(usize::MAX);
     let mut kernel = Kernel::builder()
         .policy_boxed(policy)
         .syscall_cost(0)
         .switch_cost(switch_cost)
         .event_ring(0)
-        .dispatch_log(true)
+        .processes(workload.jobs.len())
+        .dispatch_log_capacity(slices.min(MAX_LOG_ROOM))
         .build();
     let policy = kernel.policy_name().to_string();
     let mut order: Vec<usize> = (0..workload.jobs.len()).collect();
