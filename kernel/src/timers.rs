@@ -14,7 +14,6 @@ use vproc_sched::Tick;
 /// (order armed, slot) of each timer of a tick.
 type Bucket = VecDeque<(u64, u32)>;
 
-#[derive(Default)]
 pub(crate) struct Timers {
     /// Timers armed at or after the tick of the one queued before: (tick, seq, slot).
     in_order: VecDeque<(Tick, u64, u32)>,
@@ -22,12 +21,27 @@ pub(crate) struct Timers {
     buckets: BTreeMap<Tick, Bucket>,
     /// Emptied buckets, kept for their allocations.
     spare: Vec<Bucket>,
+    /// The tick of the earliest timer (`Tick::MAX`: none), which the run loop asks for
+    /// far more often than timers are armed or fire.
+    first_at: Tick,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Timers {
+            in_order: VecDeque::new(),
+            buckets: BTreeMap::new(),
+            spare: Vec::new(),
+            first_at: Tick::MAX,
+        }
+    }
 }
 
 impl Timers {
     /// Arms a timer; `seq` must grow from one call to the next.
     #[inline]
     pub fn push(&mut self, until: Tick, seq: u64, slot: u32) {
+        self.first_at = self.first_at.min(until);
         if self
             .in_order
             .back()
@@ -53,9 +67,23 @@ impl Timers {
         }
     }
 
+    /// The tick of the earliest timer, if any: [`peek`](Timers::peek)'s, in one load.
+    #[inline(always)]
+    pub fn first_at(&self) -> Option<Tick> {
+        (self.first_at != Tick::MAX).then_some(self.first_at)
+    }
+
     /// Takes the earliest timer.
     #[inline]
     pub fn pop(&mut self) -> Option<(Tick, u64, u32)> {
+        let first = self.take_first()?;
+        self.first_at = self.peek().map_or(Tick::MAX, |(at, _, _)| at);
+        Some(first)
+    }
+
+    /// Takes the earliest timer, leaving `first_at` for the caller to set.
+    #[inline]
+    fn take_first(&mut self) -> Option<(Tick, u64, u32)> {
         let first = self.peek()?;
         if self.in_order.front() == Some(&first) {
             return self.in_order.pop_front();
@@ -75,16 +103,15 @@ impl Timers {
     /// them, most of the time) are looked at once, not peeked at and then popped.
     #[inline]
     pub fn pop_due(&mut self, now: Tick) -> Option<(Tick, u64, u32)> {
-        if self.buckets.is_empty() {
-            return match self.in_order.front() {
-                Some(&(until, _, _)) if until <= now => self.in_order.pop_front(),
-                _ => None,
-            };
+        if self.first_at > now {
+            return None;
         }
-        match self.peek() {
-            Some((until, _, _)) if until <= now => self.pop(),
-            _ => None,
+        if !self.buckets.is_empty() {
+            return self.pop();
         }
+        let first = self.in_order.pop_front();
+        self.first_at = self.in_order.front().map_or(Tick::MAX, |&(at, _, _)| at);
+        first
     }
 
     /// The earliest timer of the buckets.
@@ -93,12 +120,6 @@ impl Timers {
         let (&until, bucket) = self.buckets.first_key_value()?;
         let &(seq, slot) = bucket.front()?;
         Some((until, seq, slot))
-    }
-
-    /// Whether no timer is armed.
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.in_order.is_empty() && self.buckets.is_empty()
     }
 
     /// Every timer, in no particular order.
@@ -186,6 +207,7 @@ mod tests {
                     }
                 }
                 proptest::prop_assert_eq!(timers.peek(), model.first().copied());
+                proptest::prop_assert_eq!(timers.first_at(), model.first().map(|t| t.0));
                 proptest::prop_assert_eq!(timers.iter().count(), model.len());
             }
         }

@@ -106,10 +106,10 @@ impl Core {
         if self.arrivals.next_at() <= self.now {
             self.admit_arrivals()?;
         }
-        if !self.timers.is_empty() {
+        if self.timers.first_at().is_some_and(|at| at <= self.now) {
             self.fire_timers()?;
         }
-        if !self.alarms.is_empty() {
+        if self.alarms.first_at().is_some_and(|at| at <= self.now) {
             self.fire_alarms()?;
         }
         Ok(acted)
@@ -122,7 +122,7 @@ impl Core {
     /// at that tick, but never late, and it costs no look at the processes.
     #[inline]
     pub(crate) fn next_due(&self) -> Option<Tick> {
-        let first = |timers: &Timers| timers.peek().map_or(Tick::MAX, |(at, _, _)| at);
+        let first = |timers: &Timers| timers.first_at().unwrap_or(Tick::MAX);
         let at = first(&self.timers)
             .min(first(&self.alarms))
             .min(self.arrivals.next_at())
