@@ -114,6 +114,7 @@ impl TaskLists {
         self.insert(list, task, true);
     }
 
+    #[inline]
     fn insert(&mut self, list: usize, task: TaskId, front: bool) {
         let i = task.index();
         if i >= self.links.len() {
@@ -168,6 +169,7 @@ impl TaskLists {
         Some(list)
     }
 
+    #[inline]
     fn unlink(&mut self, task: TaskId) {
         let link = std::mem::replace(&mut self.links[task.index()], UNLINKED);
         let ends = &mut self.ends[link.list as usize];
