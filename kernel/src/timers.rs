@@ -68,6 +68,7 @@ impl Timers {
     }
 
     /// The tick of the earliest timer, if any: [`peek`](Timers::peek)'s, in one load.
+    /// (A timer at `Tick::MAX`, which no clock reaches, counts as none.)
     #[inline(always)]
     pub fn first_at(&self) -> Option<Tick> {
         (self.first_at != Tick::MAX).then_some(self.first_at)
