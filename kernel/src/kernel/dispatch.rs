@@ -217,7 +217,8 @@ impl Kernel {
 ///
 /// The policy foresees the order ([`Policy::peek_after`](vproc_sched::Policy::peek_after));
 /// when the last dispatch foresaw this one, what it saw beyond is taken as still true,
-/// and only one more is asked for. A wrong guess costs wasted fetches, nothing more.
+/// and only one more is asked for. A wrong guess costs wasted fetches and, at the next
+/// dispatch, asking the policy afresh for all [`AHEAD`] places; nothing more.
 fn prefetch_ahead(core: &mut Core, slot: u32) {
     let mut seen = [NIL; AHEAD];
     let mut known = 0;
