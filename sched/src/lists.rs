@@ -1,4 +1,5 @@
-//! Intrusive FIFO lists of tasks: O(1) push, pop and removal from the middle.
+//! Intrusive FIFO lists of tasks: O(1) push, pop and removal from the middle, with room
+//! for a policy's own record of each task beside its links.
 
 use crate::TaskId;
 
@@ -18,6 +19,14 @@ const UNLINKED: Link = Link {
     list: NIL,
 };
 
+/// A task's links and its policy's record of it, side by side: the policy reads both
+/// at once, from one cache line.
+#[derive(Clone, Debug)]
+struct Node<T> {
+    link: Link,
+    data: T,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Ends {
     head: u32,
@@ -28,18 +37,21 @@ struct Ends {
 ///
 /// Links live in a table indexed by [`TaskId`], so moving a task between lists or
 /// removing it from the middle costs O(1) and no allocation once the table has grown.
+/// Each task's entry also holds a `T` of the policy's own ([`data`](TaskLists::data)),
+/// which stays when the task leaves its list: a policy that keeps an account of each
+/// task reads it with the links, not from a table of its own elsewhere in memory.
 #[derive(Clone, Debug)]
-pub struct TaskLists {
-    links: Vec<Link>,
+pub struct TaskLists<T = ()> {
+    nodes: Vec<Node<T>>,
     ends: Vec<Ends>,
     len: usize,
 }
 
-impl TaskLists {
+impl<T: Clone + Default> TaskLists<T> {
     /// `lists` empty lists.
     pub fn new(lists: usize) -> Self {
         TaskLists {
-            links: Vec::new(),
+            nodes: Vec::new(),
             ends: vec![
                 Ends {
                     head: NIL,
@@ -64,10 +76,32 @@ impl TaskLists {
     /// The list `task` is on, if any.
     #[inline]
     pub fn list_of(&self, task: TaskId) -> Option<usize> {
-        match self.links.get(task.index()) {
-            Some(link) if link.list != NIL => Some(link.list as usize),
+        match self.nodes.get(task.index()) {
+            Some(node) if node.link.list != NIL => Some(node.link.list as usize),
             _ => None,
         }
+    }
+
+    /// The policy's record of `task`, if the table has grown to it (a task never given
+    /// a record nor put on a list has none).
+    #[inline]
+    pub fn data(&self, task: TaskId) -> Option<&T> {
+        self.nodes.get(task.index()).map(|node| &node.data)
+    }
+
+    /// The policy's record of `task`, made (as `T::default()`) if it has none yet.
+    #[inline]
+    pub fn data_mut(&mut self, task: TaskId) -> &mut T {
+        let i = self.grow_to(task);
+        &mut self.nodes[i].data
+    }
+
+    /// Every record, in task order, with its task.
+    pub fn data_iter_mut(&mut self) -> impl Iterator<Item = (TaskId, &mut T)> + '_ {
+        self.nodes
+            .iter_mut()
+            .enumerate()
+            .map(|(i, node)| (TaskId(i as u32), &mut node.data))
     }
 
     /// The first task of `list`.
@@ -80,14 +114,14 @@ impl TaskLists {
     /// The task after `task` on its list, if `task` is on one and is not the last.
     #[inline]
     pub fn next(&self, task: TaskId) -> Option<TaskId> {
-        let link = self.links.get(task.index())?;
+        let link = &self.nodes.get(task.index())?.link;
         (link.list != NIL && link.next != NIL).then_some(TaskId(link.next))
     }
 
-    /// Starts fetching the links of `task` into the cache (a hint).
+    /// Starts fetching the entry of `task` (its links and record) into the cache (a hint).
     #[inline]
     pub fn prefetch(&self, task: TaskId) {
-        crate::prefetch::prefetch(&self.links, task.index());
+        crate::prefetch::prefetch(&self.nodes, task.index());
     }
 
     /// Whether `list` is empty.
@@ -114,18 +148,36 @@ impl TaskLists {
         self.insert(list, task, true);
     }
 
+    /// The index of `task`'s entry, growing the table to it.
+    #[inline]
+    fn grow_to(&mut self, task: TaskId) -> usize {
+        let i = task.index();
+        if i >= self.nodes.len() {
+            self.grow(i);
+        }
+        i
+    }
+
+    #[cold]
+    fn grow(&mut self, i: usize) {
+        self.nodes.resize(
+            i + 1,
+            Node {
+                link: UNLINKED,
+                data: T::default(),
+            },
+        );
+    }
+
     #[inline]
     fn insert(&mut self, list: usize, task: TaskId, front: bool) {
-        let i = task.index();
-        if i >= self.links.len() {
-            self.links.resize(i + 1, UNLINKED);
-        }
+        let i = self.grow_to(task);
         // A task on a list moves: it is never on two.
         self.remove(task);
         let ends = &mut self.ends[list];
         let id = task.0;
         if front {
-            self.links[i] = Link {
+            self.nodes[i].link = Link {
                 prev: NIL,
                 next: ends.head,
                 list: list as u32,
@@ -133,11 +185,11 @@ impl TaskLists {
             if ends.head == NIL {
                 ends.tail = id;
             } else {
-                self.links[ends.head as usize].prev = id;
+                self.nodes[ends.head as usize].link.prev = id;
             }
             ends.head = id;
         } else {
-            self.links[i] = Link {
+            self.nodes[i].link = Link {
                 prev: ends.tail,
                 next: NIL,
                 list: list as u32,
@@ -145,7 +197,7 @@ impl TaskLists {
             if ends.tail == NIL {
                 ends.head = id;
             } else {
-                self.links[ends.tail as usize].next = id;
+                self.nodes[ends.tail as usize].link.next = id;
             }
             ends.tail = id;
         }
@@ -171,17 +223,17 @@ impl TaskLists {
 
     #[inline]
     fn unlink(&mut self, task: TaskId) {
-        let link = std::mem::replace(&mut self.links[task.index()], UNLINKED);
+        let link = std::mem::replace(&mut self.nodes[task.index()].link, UNLINKED);
         let ends = &mut self.ends[link.list as usize];
         if link.prev == NIL {
             ends.head = link.next;
         } else {
-            self.links[link.prev as usize].next = link.next;
+            self.nodes[link.prev as usize].link.next = link.next;
         }
         if link.next == NIL {
             ends.tail = link.prev;
         } else {
-            self.links[link.next as usize].prev = link.prev;
+            self.nodes[link.next as usize].link.prev = link.prev;
         }
         self.len -= 1;
     }
@@ -194,7 +246,7 @@ impl TaskLists {
                 return None;
             }
             let task = TaskId(at);
-            at = self.links[at as usize].next;
+            at = self.nodes[at as usize].link.next;
             Some(task)
         })
     }
@@ -212,6 +264,7 @@ mod tests {
         PushFront(usize, u32),
         Pop(usize),
         Remove(u32),
+        Mark(u32, u8),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -220,15 +273,18 @@ mod tests {
             (0..3usize, 0..16u32).prop_map(|(l, t)| Op::PushFront(l, t)),
             (0..3usize).prop_map(Op::Pop),
             (0..16u32).prop_map(Op::Remove),
+            (0..16u32, 1..=255u8).prop_map(|(t, v)| Op::Mark(t, v)),
         ]
     }
 
     proptest! {
-        /// The lists behave exactly like three VecDeques with a membership rule.
+        /// The lists behave exactly like three VecDeques with a membership rule, and each
+        /// task's record keeps what was last written to it, wherever the task moves.
         #[test]
         fn matches_vecdeque_model(ops in proptest::collection::vec(op(), 0..200)) {
-            let mut lists = TaskLists::new(3);
+            let mut lists: TaskLists<u8> = TaskLists::new(3);
             let mut model: Vec<VecDeque<u32>> = vec![VecDeque::new(); 3];
+            let mut marks = [0u8; 16];
             for op in ops {
                 match op {
                     Op::PushBack(l, t) => {
@@ -251,12 +307,20 @@ mod tests {
                         }
                         prop_assert_eq!(lists.remove(TaskId(t)), expected);
                     }
+                    Op::Mark(t, v) => {
+                        *lists.data_mut(TaskId(t)) = v;
+                        marks[t as usize] = v;
+                    }
                 }
                 for (l, q) in model.iter().enumerate() {
                     let got: Vec<u32> = lists.iter(l).map(|t| t.0).collect();
                     prop_assert_eq!(&got, &q.iter().copied().collect::<Vec<_>>());
                 }
                 prop_assert_eq!(lists.len(), model.iter().map(VecDeque::len).sum::<usize>());
+                for (t, &mark) in marks.iter().enumerate() {
+                    let got = lists.data(TaskId(t as u32)).copied().unwrap_or_default();
+                    prop_assert_eq!(got, mark);
+                }
             }
         }
     }

@@ -43,12 +43,35 @@ impl MlfqConfig {
     }
 }
 
+/// A job's account, kept beside its queue links (one cache line holds both).
 #[derive(Clone, Copy, Debug)]
 struct Job {
-    queue: usize,
     ticks_left: Tick,
+    /// Its queue, or [`Job::RETIRED`] for a task not admitted or retired.
+    queue: u32,
     allot_left: u32,
-    live: bool,
+}
+
+impl Job {
+    const RETIRED: u32 = u32::MAX;
+
+    fn is_live(&self) -> bool {
+        self.queue != Job::RETIRED
+    }
+
+    fn level(&self) -> usize {
+        self.queue as usize
+    }
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        Job {
+            ticks_left: 0,
+            queue: Job::RETIRED,
+            allot_left: 0,
+        }
+    }
 }
 
 /// OSTEP's MLFQ (chapter 8). New jobs enter the top queue; the first job of the highest
@@ -66,8 +89,8 @@ struct Job {
 #[derive(Clone, Debug)]
 pub struct MlfqPolicy {
     config: MlfqConfig,
-    queues: TaskLists,
-    jobs: Vec<Job>,
+    /// The queues, with each job's account beside its links.
+    queues: TaskLists<Job>,
     /// The task handed out by the last pick; it stays in its queue until it is charged.
     running: Option<TaskId>,
     /// A task charged but not yet requeued: if no enqueue follows, it blocked.
@@ -83,12 +106,15 @@ pub struct MlfqPolicy {
 
 impl MlfqPolicy {
     /// An MLFQ with this configuration.
-    pub fn new(config: MlfqConfig) -> Self {
+    pub fn new(mut config: MlfqConfig) -> Self {
+        // A queue's number must fit a job's account (as no machine has the memory for
+        // four billion queues, this only makes the bound plain).
+        config.quanta.truncate(Job::RETIRED as usize);
+        config.allotments.truncate(Job::RETIRED as usize);
         let levels = config.quanta.len().max(1);
         MlfqPolicy {
             queues: TaskLists::new(levels),
             config,
-            jobs: Vec::new(),
             running: None,
             parked: None,
             parked_expired: None,
@@ -99,16 +125,17 @@ impl MlfqPolicy {
 
     /// The queue a job is in (0 is the top).
     pub fn queue_of(&self, task: TaskId) -> Option<usize> {
-        self.jobs
-            .get(task.index())
-            .filter(|j| j.live)
-            .map(|j| j.queue)
+        self.queues
+            .data(task)
+            .filter(|j| j.is_live())
+            .map(Job::level)
     }
 
     fn levels(&self) -> usize {
         self.config.quanta.len()
     }
 
+    /// The quantum and allotment a job starts with in `queue`.
     fn fresh(&self, queue: usize) -> (Tick, u32) {
         (self.config.quanta[queue], self.config.allotments[queue])
     }
@@ -132,10 +159,10 @@ impl MlfqPolicy {
         if let Some(task) = self.parked.take() {
             self.queues.remove(task);
             if self.config.io_reset
-                && let Some(job) = self.jobs.get(task.index()).copied()
+                && let Some(job) = self.queues.data(task).copied()
             {
                 let job = self.reset_for_io(job, expired);
-                self.jobs[task.index()] = job;
+                *self.queues.data_mut(task) = job;
             }
         }
     }
@@ -145,17 +172,22 @@ impl MlfqPolicy {
     /// is then charged to the fresh allotment, as OSTEP's `mlfq.py -S` does.
     fn reset_for_io(&self, mut job: Job, expired: Option<usize>) -> Job {
         let Some(queue) = expired else {
-            (job.ticks_left, job.allot_left) = self.fresh(job.queue);
+            (job.ticks_left, job.allot_left) = self.fresh(job.level());
             return job;
         };
         let (ticks, allot) = self.fresh(queue);
-        job.queue = queue;
+        job.queue = queue as u32;
         (job.ticks_left, job.allot_left) = (ticks, allot.saturating_sub(1));
         if job.allot_left == 0 {
-            job.queue = (queue + 1).min(self.levels() - 1);
-            (job.ticks_left, job.allot_left) = self.fresh(job.queue);
+            job.queue = self.below(queue);
+            (job.ticks_left, job.allot_left) = self.fresh(job.level());
         }
         job
+    }
+
+    /// The queue one below `queue` (the bottom queue for the bottom one).
+    fn below(&self, queue: usize) -> u32 {
+        (queue + 1).min(self.levels() - 1) as u32
     }
 
     fn boost(&mut self) {
@@ -167,10 +199,14 @@ impl MlfqPolicy {
             }
         }
         let (ticks, allot) = self.fresh(top);
-        for job in self.jobs.iter_mut().filter(|j| j.live) {
-            job.queue = top;
-            job.ticks_left = ticks;
-            job.allot_left = allot;
+        for (_, job) in self.queues.data_iter_mut() {
+            if job.is_live() {
+                *job = Job {
+                    ticks_left: ticks,
+                    queue: top as u32,
+                    allot_left: allot,
+                };
+            }
         }
         if self.running.is_some() {
             self.running_boosted = true;
@@ -185,27 +221,16 @@ impl Policy for MlfqPolicy {
 
     fn admit(&mut self, task: TaskId, _params: &TaskParams, _now: Tick) {
         self.queues.remove(task);
-        let i = task.index();
-        if i >= self.jobs.len() {
-            let idle = Job {
-                queue: 0,
-                ticks_left: 0,
-                allot_left: 0,
-                live: false,
-            };
-            self.jobs.resize(i + 1, idle);
-        }
         let (ticks, allot) = self.fresh(0);
-        self.jobs[i] = Job {
-            queue: 0,
+        *self.queues.data_mut(task) = Job {
             ticks_left: ticks,
+            queue: 0,
             allot_left: allot,
-            live: true,
         };
     }
 
     fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
-        if self.jobs.get(task.index()).is_none_or(|j| !j.live) {
+        if !self.queues.data(task).is_some_and(Job::is_live) {
             self.admit(task, &TaskParams::default(), now);
         }
         if self.running == Some(task) {
@@ -214,7 +239,7 @@ impl Policy for MlfqPolicy {
             self.running = None;
             self.running_boosted = false;
             if why == Requeue::Yielded {
-                let queue = self.jobs[task.index()].queue;
+                let queue = self.queues.data_mut(task).level();
                 self.queues.push_back(queue, task);
             }
             return;
@@ -234,7 +259,7 @@ impl Policy for MlfqPolicy {
                 return;
             }
         }
-        let queue = self.jobs[task.index()].queue;
+        let queue = self.queues.data_mut(task).level();
         if why == Requeue::Woken && self.config.io_front {
             self.queues.push_front(queue, task);
         } else {
@@ -256,9 +281,7 @@ impl Policy for MlfqPolicy {
     }
 
     fn slice(&self, task: TaskId) -> Tick {
-        self.jobs
-            .get(task.index())
-            .map_or(1, |j| j.ticks_left.max(1))
+        self.queues.data(task).map_or(1, |j| j.ticks_left.max(1))
     }
 
     fn charge(&mut self, task: TaskId, ran: Tick, _now: Tick) {
@@ -272,25 +295,25 @@ impl Policy for MlfqPolicy {
                 ran = 0;
             }
         }
-        let Some(job) = self.jobs.get(task.index()).copied() else {
+        if self.queues.data(task).is_none() {
             return;
-        };
-        let ticks_left = job.ticks_left.saturating_sub(ran);
-        self.jobs[task.index()].ticks_left = ticks_left;
-        if ran > 0 && ticks_left == 0 {
+        }
+        let job = self.queues.data_mut(task);
+        job.ticks_left = job.ticks_left.saturating_sub(ran);
+        if ran > 0 && job.ticks_left == 0 {
             // The quantum is used up: to the back, or down a queue once the allotment is.
+            let mut job = *job;
             self.queues.remove(task);
-            let mut job = self.jobs[task.index()];
-            self.parked_expired = Some(job.queue);
+            self.parked_expired = Some(job.level());
             job.allot_left = job.allot_left.saturating_sub(1);
             if job.allot_left == 0 {
-                job.queue = (job.queue + 1).min(self.levels() - 1);
-                (job.ticks_left, job.allot_left) = self.fresh(job.queue);
+                job.queue = self.below(job.level());
+                (job.ticks_left, job.allot_left) = self.fresh(job.level());
             } else {
-                job.ticks_left = self.config.quanta[job.queue];
+                job.ticks_left = self.config.quanta[job.level()];
             }
-            self.jobs[task.index()] = job;
-            self.queues.push_back(job.queue, task);
+            *self.queues.data_mut(task) = job;
+            self.queues.push_back(job.level(), task);
         }
         self.parked = Some(task);
     }
@@ -309,8 +332,8 @@ impl Policy for MlfqPolicy {
 
     fn retire(&mut self, task: TaskId) {
         self.dequeue(task);
-        if let Some(job) = self.jobs.get_mut(task.index()) {
-            job.live = false;
+        if self.queues.data(task).is_some() {
+            self.queues.data_mut(task).queue = Job::RETIRED;
         }
     }
 
@@ -345,7 +368,6 @@ impl Policy for MlfqPolicy {
             .next(task)
             .or_else(|| (queue + 1..self.levels()).find_map(|q| self.queues.front(q)))?;
         self.queues.prefetch(next);
-        crate::prefetch::prefetch(&self.jobs, next.index());
         Some(next)
     }
 
