@@ -1,7 +1,5 @@
 //! The Command builder: what to run and with what, as posix_spawn takes it.
 
-use std::borrow::Cow;
-
 use vproc_sched::Tick;
 
 use crate::Stdio;
@@ -21,7 +19,7 @@ use crate::Stdio;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Command {
-    pub(crate) program: Cow<'static, str>,
+    pub(crate) program: crate::process::Name,
     pub(crate) args: Vec<String>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) inherit_env: bool,
@@ -42,7 +40,7 @@ pub struct Command {
 impl Command {
     /// A command running `program`: a name registered with `Kernel::register`, or, for
     /// `spawn_fn`, just the name the process shows.
-    pub fn new(program: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(program: impl Into<compact_str::CompactString>) -> Self {
         Command {
             program: program.into(),
             args: Vec::new(),

@@ -1,6 +1,5 @@
 //! One row of the process table.
 
-use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -12,6 +11,10 @@ use crate::signal::{SigActions, SigState};
 use crate::{ExitStatus, Pid, ProcState, WaitFor, WaitOn};
 
 /// A process's program, as the kernel polls it: it yields the exit code.
+/// A process's name (its program's): short names, the usual ones, are kept in place,
+/// with no allocation to make at a spawn nor to free at the reaping.
+pub(crate) type Name = compact_str::CompactString;
+
 pub(crate) type Program = Pin<Box<dyn Future<Output = u8>>>;
 
 /// An environment: variables in the order they were set.
@@ -169,7 +172,7 @@ pub(crate) struct Process {
     pub child_user: Tick,
     pub child_sys: Tick,
     pub status: Option<ExitStatus>,
-    pub name: Cow<'static, str>,
+    pub name: Name,
     pub args: Box<[String]>,
     pub env: Rc<Env>,
     pub cwd: Rc<str>,
@@ -214,7 +217,7 @@ impl Process {
             voluntary: 0,
             involuntary: 0,
             status: None,
-            name: Cow::Borrowed(""),
+            name: Name::default(),
             args: Box::default(),
             env,
             cwd,
@@ -237,7 +240,7 @@ impl Process {
         now: Tick,
         state: ProcState,
         nice: i8,
-        name: Cow<'static, str>,
+        name: Name,
         args: Vec<String>,
         env: Rc<Env>,
         cwd: Rc<str>,
@@ -280,7 +283,7 @@ impl Process {
         self.pid = Pid(0);
         self.status = None;
         self.program = None;
-        self.name = Cow::Borrowed("");
+        self.name = Name::default();
         self.args = Box::default();
     }
 

@@ -1,6 +1,5 @@
 //! Spawning: a child's slot, descriptors, signal state and group, from a `Command`.
 
-use std::borrow::Cow;
 use std::rc::Rc;
 
 use vproc_ipc::{Errno, PipeReader, PipeWriter};
@@ -150,7 +149,7 @@ impl Core {
             now,
             ProcState::Ready,
             nice,
-            std::mem::replace(&mut command.program, Cow::Borrowed("")),
+            std::mem::take(&mut command.program),
             std::mem::take(&mut command.args),
             env,
             cwd,
@@ -174,7 +173,7 @@ impl Core {
             Err(e) => {
                 // The command gets its name back, for the caller's report.
                 let process = self.table.get_mut(slot);
-                command.program = std::mem::replace(&mut process.name, Cow::Borrowed(""));
+                command.program = std::mem::take(&mut process.name);
                 let fds = std::mem::take(&mut process.fds);
                 self.table.remove(slot, false);
                 drop(fds);

@@ -175,8 +175,9 @@ pub fn simulate(
 }
 
 /// `job{i}`, the name a job's process shows, written out without the formatting
-/// machinery, which costs a hundred thousand jobs a few milliseconds.
-fn job_name(i: usize) -> String {
+/// machinery, which costs a hundred thousand jobs a few milliseconds; it is short enough
+/// to be kept in place, with nothing allocated.
+fn job_name(i: usize) -> compact_str::CompactString {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut n = i;
@@ -188,8 +189,7 @@ fn job_name(i: usize) -> String {
             break;
         }
     }
-    let mut name = String::with_capacity(3 + digits.len() - at);
-    name.push_str("job");
+    let mut name = compact_str::CompactString::const_new("job");
     name.extend(digits[at..].iter().map(|&d| char::from(d)));
     name
 }
