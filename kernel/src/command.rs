@@ -35,6 +35,8 @@ pub struct Command {
     pub(crate) setsid: bool,
     /// Signals the child starts with at their default actions.
     pub(crate) sigdefault: vproc_ipc::SigSet,
+    /// The host will not wait for the child: it is reaped as it exits.
+    pub(crate) unwaited: bool,
 }
 
 impl Command {
@@ -54,6 +56,7 @@ impl Command {
             pgroup: None,
             setsid: false,
             sigdefault: vproc_ipc::SigSet::empty(),
+            unwaited: false,
         }
     }
 
@@ -106,6 +109,16 @@ impl Command {
     /// ignores SIGTTOU, SIGTSTP and SIGINT, its jobs must not.
     pub fn signal_default(mut self, set: vproc_ipc::SigSet) -> Self {
         self.sigdefault = set;
+        self
+    }
+
+    /// Says that the host will not wait for this process, when the host spawns it: as
+    /// the child of a parent that ignores SIGCHLD, it leaves no exit status behind and
+    /// its pid is free again as it exits ([`Kernel::exit_status`](crate::Kernel::exit_status)
+    /// says ECHILD for it, at any time). A process that spawns a child decides this for
+    /// itself, with its SIGCHLD disposition; this applies to spawns by the host only.
+    pub fn unwaited(mut self) -> Self {
+        self.unwaited = true;
         self
     }
 

@@ -349,6 +349,37 @@ fn a_host_childs_pid_is_held_until_the_host_collects_its_status() {
     assert_eq!(kernel.live_objects().uncollected_exits, 0);
 }
 
+#[test]
+fn an_unwaited_host_child_leaves_no_status_and_frees_its_pid_as_it_exits() {
+    // pid_max 4: pids 1..=3 exist.
+    let mut kernel = Kernel::builder().pid_max(4).build();
+    let x = kernel
+        .spawn_fn(Command::new("x").unwaited(), |p| async move {
+            p.sleep(5).await;
+        })
+        .unwrap();
+    assert_eq!(
+        errno_of(kernel.exit_status(x)),
+        Errno::ECHILD,
+        "not even while it runs"
+    );
+    assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+    assert!(row_missing(&kernel, x), "reaped as it exited");
+    assert_eq!(kernel.live_objects().uncollected_exits, 0);
+    assert_eq!(errno_of(kernel.exit_status(x)), Errno::ECHILD);
+    // Both other pids are free: an ordinary host child would have held x's.
+    let y = kernel.spawn_fn(Command::new("y"), |_| async {}).unwrap();
+    let z = kernel.spawn_fn(Command::new("z"), |_| async {}).unwrap();
+    assert_eq!(
+        (y, z),
+        (Pid(3), Pid(2)),
+        "x's pid is reused once 3 is taken"
+    );
+    assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+    assert_success(&mut kernel, y);
+    assert_success(&mut kernel, z);
+}
+
 // ---------------------------------------------------------------------------------------
 // Exit and exit codes
 

@@ -143,7 +143,10 @@ impl Core {
             Some(slot) if self.table.get(slot).host_child => Ok(None),
             _ => Err(Error::new(
                 Errno::ECHILD,
-                format!("pid {pid} is not a process the host spawned and has not collected"),
+                format!(
+                    "pid {pid} is no process the host can wait for: not spawned by the host, \
+                     spawned unwaited, or collected already"
+                ),
             )),
         }
     }

@@ -154,7 +154,7 @@ impl Core {
             env,
             cwd,
         );
-        process.host_child = parent == INIT;
+        process.host_child = parent == INIT && !command.unwaited;
         process.umask = umask;
         std::mem::replace(&mut process.fds, fds).close_all();
         process.sig.start(blocked, actions);
