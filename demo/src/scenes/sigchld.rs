@@ -102,5 +102,20 @@ pub fn play() -> SceneResult {
         "daemon {}.",
         kernel.exit_status(daemon)?.ok_or("daemon did not end")?
     ));
+
+    say("The host can say the same of a child it starts: `Command::unwaited()` leaves no");
+    say("status behind for the host to collect, and the pid is free as the child exits:");
+    let fire = kernel.spawn_fn(Command::new("fire-and-forget").unwaited(), |p| async move {
+        p.compute(5).await;
+    })?;
+    kernel.run()?;
+    match kernel.exit_status(fire) {
+        Err(e) => say(&format!("exit_status({fire}) -> {}", e.errno())),
+        Ok(status) => say(&format!("exit_status({fire}) -> {status:?} (unexpected)")),
+    }
+    say(&format!(
+        "statuses left for the host: {}.",
+        kernel.live_objects().uncollected_exits
+    ));
     Ok(())
 }
