@@ -96,12 +96,9 @@ impl<T: Clone + Default> TaskLists<T> {
         &mut self.nodes[i].data
     }
 
-    /// Every record, in task order, with its task.
-    pub fn data_iter_mut(&mut self) -> impl Iterator<Item = (TaskId, &mut T)> + '_ {
-        self.nodes
-            .iter_mut()
-            .enumerate()
-            .map(|(i, node)| (TaskId(i as u32), &mut node.data))
+    /// Every record, in task order.
+    pub fn data_iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.nodes.iter_mut().map(|node| &mut node.data)
     }
 
     /// The first task of `list`.

@@ -199,7 +199,7 @@ impl MlfqPolicy {
             }
         }
         let (ticks, allot) = self.fresh(top);
-        for (_, job) in self.queues.data_iter_mut() {
+        for job in self.queues.data_iter_mut() {
             if job.is_live() {
                 *job = Job {
                     ticks_left: ticks,
@@ -295,14 +295,14 @@ impl Policy for MlfqPolicy {
                 ran = 0;
             }
         }
-        if self.queues.data(task).is_none() {
+        let Some(&job) = self.queues.data(task) else {
             return;
-        }
-        let job = self.queues.data_mut(task);
-        job.ticks_left = job.ticks_left.saturating_sub(ran);
-        if ran > 0 && job.ticks_left == 0 {
+        };
+        let ticks_left = job.ticks_left.saturating_sub(ran);
+        self.queues.data_mut(task).ticks_left = ticks_left;
+        if ran > 0 && ticks_left == 0 {
             // The quantum is used up: to the back, or down a queue once the allotment is.
-            let mut job = *job;
+            let mut job = job;
             self.queues.remove(task);
             self.parked_expired = Some(job.level());
             job.allot_left = job.allot_left.saturating_sub(1);
