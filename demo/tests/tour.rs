@@ -57,6 +57,7 @@ fn the_tour_plays_every_scene() {
     assert!(text.contains("waitpid: pid 3 continued"), "{text}");
     assert!(text.contains("handler runs for SIGCHLD"), "{text}");
     assert!(text.contains("wait() -> ECHILD"), "{text}");
+    assert!(text.contains("statuses left for the host: 0"), "{text}");
     // A contained panic prints nothing on stderr.
     assert!(
         output.stderr.is_empty(),

@@ -109,10 +109,11 @@ pub fn play() -> SceneResult {
         p.compute(5).await;
     })?;
     kernel.run()?;
-    match kernel.exit_status(fire) {
-        Err(e) => say(&format!("exit_status({fire}) -> {}", e.errno())),
-        Ok(status) => say(&format!("exit_status({fire}) -> {status:?} (unexpected)")),
-    }
+    let errno = match kernel.exit_status(fire) {
+        Err(e) => e.errno(),
+        Ok(status) => return Err(format!("an unwaited child left a status: {status:?}").into()),
+    };
+    say(&format!("exit_status({fire}) -> {errno}"));
     say(&format!(
         "statuses left for the host: {}.",
         kernel.live_objects().uncollected_exits
