@@ -96,6 +96,12 @@ impl<T: Clone + Default> TaskLists<T> {
         &mut self.nodes[i].data
     }
 
+    /// The policy's record of `task`, if it has one (as [`data`](TaskLists::data)).
+    #[inline]
+    pub fn existing_data_mut(&mut self, task: TaskId) -> Option<&mut T> {
+        self.nodes.get_mut(task.index()).map(|node| &mut node.data)
+    }
+
     /// Every record, in task order.
     pub fn data_iter_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
         self.nodes.iter_mut().map(|node| &mut node.data)
@@ -171,33 +177,60 @@ impl<T: Clone + Default> TaskLists<T> {
         let i = self.grow_to(task);
         // A task on a list moves: it is never on two.
         self.remove(task);
-        let ends = &mut self.ends[list];
-        let id = task.0;
         if front {
-            self.nodes[i].link = Link {
-                prev: NIL,
-                next: ends.head,
-                list: list as u32,
-            };
-            if ends.head == NIL {
-                ends.tail = id;
-            } else {
-                self.nodes[ends.head as usize].link.prev = id;
-            }
+            self.link_front(list, i);
+        } else {
+            self.link_back(list, i);
+        }
+    }
+
+    #[inline]
+    fn link_front(&mut self, list: usize, i: usize) {
+        let ends = &mut self.ends[list];
+        let id = i as u32;
+        let head = ends.head;
+        ends.head = id;
+        if head == NIL {
+            ends.tail = id;
+        } else {
+            self.nodes[head as usize].link.prev = id;
+        }
+        self.nodes[i].link = Link {
+            prev: NIL,
+            next: head,
+            list: list as u32,
+        };
+        self.len += 1;
+    }
+
+    /// Appends `task`, which has a record and is on no list, to `list`: a `push_back`
+    /// that skips the checks a caller has made already.
+    ///
+    /// # Panics
+    /// If `list` is not below the number of lists or `task` has no record (in debug
+    /// builds also if it is on a list).
+    #[inline]
+    pub fn push_back_unlinked(&mut self, list: usize, task: TaskId) {
+        debug_assert!(self.list_of(task).is_none(), "{task:?} is on a list");
+        self.link_back(list, task.index());
+    }
+
+    #[inline]
+    fn link_back(&mut self, list: usize, i: usize) {
+        let ends = &mut self.ends[list];
+        let id = i as u32;
+        let tail = ends.tail;
+        ends.tail = id;
+        if tail == NIL {
             ends.head = id;
         } else {
-            self.nodes[i].link = Link {
-                prev: ends.tail,
-                next: NIL,
-                list: list as u32,
-            };
-            if ends.tail == NIL {
-                ends.head = id;
-            } else {
-                self.nodes[ends.tail as usize].link.next = id;
-            }
-            ends.tail = id;
+            self.nodes[tail as usize].link.next = id;
         }
+        self.nodes[i].link = Link {
+            prev: tail,
+            next: NIL,
+            list: list as u32,
+        };
         self.len += 1;
     }
 
@@ -259,6 +292,9 @@ mod tests {
     enum Op {
         PushBack(usize, u32),
         PushFront(usize, u32),
+        /// `push_back_unlinked` when the task has a record and is on no list, else
+        /// `push_back`.
+        PushBackUnlinked(usize, u32),
         Pop(usize),
         Remove(u32),
         Mark(u32, u8),
@@ -268,6 +304,7 @@ mod tests {
         prop_oneof![
             (0..3usize, 0..16u32).prop_map(|(l, t)| Op::PushBack(l, t)),
             (0..3usize, 0..16u32).prop_map(|(l, t)| Op::PushFront(l, t)),
+            (0..3usize, 0..16u32).prop_map(|(l, t)| Op::PushBackUnlinked(l, t)),
             (0..3usize).prop_map(Op::Pop),
             (0..16u32).prop_map(Op::Remove),
             (0..16u32, 1..=255u8).prop_map(|(t, v)| Op::Mark(t, v)),
@@ -294,6 +331,16 @@ mod tests {
                         model.iter_mut().for_each(|q| q.retain(|&x| x != t));
                         model[l].push_front(t);
                     }
+                    Op::PushBackUnlinked(l, t) => {
+                        let task = TaskId(t);
+                        if lists.data(task).is_some() && lists.list_of(task).is_none() {
+                            lists.push_back_unlinked(l, task);
+                        } else {
+                            lists.push_back(l, task);
+                        }
+                        model.iter_mut().for_each(|q| q.retain(|&x| x != t));
+                        model[l].push_back(t);
+                    }
                     Op::Pop(l) => {
                         prop_assert_eq!(lists.pop_front(l).map(|t| t.0), model[l].pop_front());
                     }
@@ -305,7 +352,10 @@ mod tests {
                         prop_assert_eq!(lists.remove(TaskId(t)), expected);
                     }
                     Op::Mark(t, v) => {
-                        *lists.data_mut(TaskId(t)) = v;
+                        match lists.existing_data_mut(TaskId(t)) {
+                            Some(mark) => *mark = v,
+                            None => *lists.data_mut(TaskId(t)) = v,
+                        }
                         marks[t as usize] = v;
                     }
                 }

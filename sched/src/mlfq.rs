@@ -190,6 +190,55 @@ impl MlfqPolicy {
         (queue + 1).min(self.levels() - 1) as u32
     }
 
+    /// `enqueue` of the task just picked (preempted before it was charged) or just
+    /// charged (preempted, or yielding).
+    fn requeue_picked(&mut self, task: TaskId, why: Requeue, now: Tick) {
+        if !self.queues.data(task).is_some_and(Job::is_live) {
+            self.admit(task, &TaskParams::default(), now);
+        }
+        if self.running == Some(task) {
+            // Requeued without being charged: it stays at the head of its queue, unless
+            // it yielded.
+            self.running = None;
+            self.running_boosted = false;
+            if why == Requeue::Yielded {
+                let queue = self.queues.data_mut(task).level();
+                self.queues.push_back(queue, task);
+            }
+            return;
+        }
+        // Charged and back: it is in its queue already, where the rules put it; a yield
+        // sends it to the back.
+        self.parked = None;
+        self.parked_expired = None;
+        if self.queues.list_of(task).is_some() && why != Requeue::Yielded {
+            return;
+        }
+        let queue = self.queues.data_mut(task).level();
+        if why == Requeue::Woken && self.config.io_front {
+            self.queues.push_front(queue, task);
+        } else {
+            self.queues.push_back(queue, task);
+        }
+    }
+
+    /// The running `task` used up its quantum: to the back of its queue, or down a queue
+    /// once its allotment is used up too.
+    fn expire(&mut self, task: TaskId) {
+        let mut job = *self.queues.data_mut(task);
+        self.queues.remove(task);
+        self.parked_expired = Some(job.level());
+        job.allot_left = job.allot_left.saturating_sub(1);
+        if job.allot_left == 0 {
+            job.queue = self.below(job.level());
+            (job.ticks_left, job.allot_left) = self.fresh(job.level());
+        } else {
+            job.ticks_left = self.config.quanta[job.level()];
+        }
+        *self.queues.data_mut(task) = job;
+        self.queues.push_back_unlinked(job.level(), task);
+    }
+
     fn boost(&mut self) {
         let top = 0;
         // Lower queues first, each in its order, to the back of the top queue.
@@ -230,40 +279,27 @@ impl Policy for MlfqPolicy {
     }
 
     fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
-        if !self.queues.data(task).is_some_and(Job::is_live) {
-            self.admit(task, &TaskParams::default(), now);
+        if self.running == Some(task) || self.parked == Some(task) {
+            return self.requeue_picked(task, why, now);
         }
-        if self.running == Some(task) {
-            // Requeued without being charged: it stays at the head of its queue, unless
-            // it yielded.
-            self.running = None;
-            self.running_boosted = false;
-            if why == Requeue::Yielded {
-                let queue = self.queues.data_mut(task).level();
-                self.queues.push_back(queue, task);
+        self.settle();
+        // A job woken or new: to its queue, unless it is there already.
+        let queue = match self.queues.data(task) {
+            Some(job) if job.is_live() => {
+                if self.queues.list_of(task).is_some() {
+                    return;
+                }
+                job.level()
             }
-            return;
-        }
-        let queued = self.queues.list_of(task).is_some();
-        if self.parked == Some(task) {
-            // Charged and back: it is in its queue already, where the rules put it; a
-            // yield sends it to the back.
-            self.parked = None;
-            self.parked_expired = None;
-            if queued && why != Requeue::Yielded {
-                return;
+            _ => {
+                self.admit(task, &TaskParams::default(), now);
+                0
             }
-        } else {
-            self.settle();
-            if queued {
-                return;
-            }
-        }
-        let queue = self.queues.data_mut(task).level();
+        };
         if why == Requeue::Woken && self.config.io_front {
             self.queues.push_front(queue, task);
         } else {
-            self.queues.push_back(queue, task);
+            self.queues.push_back_unlinked(queue, task);
         }
     }
 
@@ -295,25 +331,12 @@ impl Policy for MlfqPolicy {
                 ran = 0;
             }
         }
-        let Some(&job) = self.queues.data(task) else {
+        let Some(job) = self.queues.existing_data_mut(task) else {
             return;
         };
-        let ticks_left = job.ticks_left.saturating_sub(ran);
-        self.queues.data_mut(task).ticks_left = ticks_left;
-        if ran > 0 && ticks_left == 0 {
-            // The quantum is used up: to the back, or down a queue once the allotment is.
-            let mut job = job;
-            self.queues.remove(task);
-            self.parked_expired = Some(job.level());
-            job.allot_left = job.allot_left.saturating_sub(1);
-            if job.allot_left == 0 {
-                job.queue = self.below(job.level());
-                (job.ticks_left, job.allot_left) = self.fresh(job.level());
-            } else {
-                job.ticks_left = self.config.quanta[job.level()];
-            }
-            *self.queues.data_mut(task) = job;
-            self.queues.push_back(job.level(), task);
+        job.ticks_left = job.ticks_left.saturating_sub(ran);
+        if ran > 0 && job.ticks_left == 0 {
+            self.expire(task);
         }
         self.parked = Some(task);
     }
