@@ -28,6 +28,7 @@ impl Core {
         process.timer = self.timer_seq;
         process.wake_at = until;
         self.timers.push(until, self.timer_seq, slot);
+        self.falls_due(until);
     }
 
     /// Whether the timer (`seq`, `slot`) is the one its process has armed.
@@ -97,11 +98,28 @@ impl Core {
         self.policy_event = self.policy.next_event(now).unwrap_or(Tick::MAX);
     }
 
+    /// Something is armed to fall due at `at`.
+    #[inline]
+    pub(crate) fn falls_due(&mut self, at: Tick) {
+        self.horizon = self.horizon.min(at);
+    }
+
     /// Does what is due at `now`, in OSTEP's order: the policy's own events (an MLFQ
     /// boost), then arrivals (in the order they were asked for), then wake-ups (in the
     /// order the sleepers went to sleep). Returns whether the policy acted.
     #[inline(always)]
     pub(crate) fn due(&mut self) -> Result<bool, Error> {
+        if self.now < self.horizon {
+            return Ok(false);
+        }
+        let acted = self.do_due()?;
+        self.horizon = self.next_armed();
+        Ok(acted)
+    }
+
+    /// `due`'s work, once the horizon is reached.
+    #[inline]
+    fn do_due(&mut self) -> Result<bool, Error> {
         let acted = self.policy_tick();
         if self.arrivals.next_at() <= self.now {
             self.admit_arrivals()?;
@@ -122,12 +140,17 @@ impl Core {
     /// at that tick, but never late, and it costs no look at the processes.
     #[inline]
     pub(crate) fn next_due(&self) -> Option<Tick> {
+        (self.horizon != Tick::MAX).then_some(self.horizon)
+    }
+
+    /// The tick of the first timer, alarm, arrival or policy event armed (`Tick::MAX`:
+    /// none).
+    fn next_armed(&self) -> Tick {
         let first = |timers: &Timers| timers.first_at().unwrap_or(Tick::MAX);
-        let at = first(&self.timers)
+        first(&self.timers)
             .min(first(&self.alarms))
             .min(self.arrivals.next_at())
-            .min(self.policy_event);
-        (at != Tick::MAX).then_some(at)
+            .min(self.policy_event)
     }
 
     /// Spawns the arrivals due by now, as children of init. One that cannot be spawned

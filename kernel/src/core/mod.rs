@@ -67,6 +67,10 @@ pub(crate) struct Core {
     pub action: ActionSlot,
     /// The next tick the policy wants to act at (`Tick::MAX`: never).
     pub policy_event: Tick,
+    /// Nothing falls due before this tick (a timer, an alarm, an arrival, a policy
+    /// event): what is armed lowers it at once, and [`due`](Core::due) sets it afresh.
+    /// It may lie early (a timer disarmed meanwhile), never late.
+    pub horizon: Tick,
     /// Whether the policy keeps an account of CPU time ([`Policy::needs_charge`]).
     pub policy_charges: bool,
     /// Processes the host asked to start at a later tick.
@@ -127,6 +131,7 @@ impl Core {
             woke_during_dispatch: false,
             action: ActionSlot::default(),
             policy_event: first_event,
+            horizon: first_event,
             policy_charges,
             arrivals: Arrivals::new(),
             switch_cost: 0,

@@ -155,10 +155,10 @@ impl Kernel {
         let make: crate::arrival::Make = Box::new(move |pid, slot, generation| {
             Ok(program_of(program, Proc::new(rc, pid, slot, generation)))
         });
-        self.core
-            .borrow_mut()
-            .arrivals
+        let mut core = self.core.borrow_mut();
+        core.arrivals
             .add(at, crate::arrival::Arrival { command, make });
+        core.falls_due(at);
         Ok(())
     }
 

@@ -25,6 +25,7 @@ impl Core {
             sig.alarm = self.alarm_seq;
             sig.alarm_at = at;
             self.alarms.push(at, self.alarm_seq, slot);
+            self.falls_due(at);
         }
         left
     }
