@@ -305,7 +305,7 @@ impl Proc {
     pub fn chdir(&self, path: &str) -> SysResult<()> {
         self.syscall(|core, slot| {
             let dir = core.directory(slot, path)?;
-            core.table.get_mut(slot).cwd = Rc::from(dir);
+            core.table.get_mut(slot).cwd = Rc::new(dir);
             Ok(())
         })
     }

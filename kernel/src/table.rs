@@ -288,7 +288,7 @@ mod tests {
         let mut table = ProcessTable::new(64);
         let (env, cwd, actions) = (
             Rc::new(Vec::new()),
-            Rc::<str>::from("/"),
+            Rc::new(String::from("/")),
             Rc::new(SigActions::default()),
         );
         for n in 0..=children {

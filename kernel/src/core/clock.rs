@@ -24,17 +24,21 @@ impl Core {
             process.timer = 0;
             return;
         }
-        self.timer_seq += 1;
-        process.timer = self.timer_seq;
+        self.timer_seq = super::next_seq(self.timer_seq);
+        process.timer = self.timer_seq as u32;
         process.wake_at = until;
         self.timers.push(until, self.timer_seq, slot);
         self.falls_due(until);
     }
 
-    /// Whether the timer (`seq`, `slot`) is the one its process has armed.
+    /// Whether the timer (`until`, `seq`, `slot`) is the one its process has armed. A
+    /// process keeps the low 32 bits of its timer's number: with the tick, they tell its
+    /// timer from any it armed before.
     #[inline]
-    fn timer_is_armed(&self, seq: u64, slot: u32) -> bool {
-        self.table.try_get(slot).is_some_and(|p| p.timer == seq)
+    fn timer_is_armed(&self, until: Tick, seq: u64, slot: u32) -> bool {
+        self.table
+            .try_get(slot)
+            .is_some_and(|p| p.timer == seq as u32 && p.wake_at == until)
     }
 
     /// Pops the earliest timer, disarming it. Returns the slot it wakes, if its process
@@ -48,12 +52,12 @@ impl Core {
     /// [`pop_timer`](Core::pop_timer) says.
     #[inline]
     fn disarm(&mut self, (until, seq, slot): (Tick, u64, u32)) -> Option<u32> {
-        if !self.timer_is_armed(seq, slot) {
+        if !self.timer_is_armed(until, seq, slot) {
             return None;
         }
         let process = self.table.get_mut(slot);
         process.timer = 0;
-        (on_timer(process.state) && process.wake_at == until).then_some(slot)
+        on_timer(process.state).then_some(slot)
     }
 
     /// The tick of the next timer or alarm that acts on a process, dropping those that
@@ -72,7 +76,7 @@ impl Core {
     #[inline]
     fn next_timer(&mut self) -> Option<Tick> {
         while let Some((until, seq, slot)) = self.timers.peek() {
-            if self.timer_is_armed(seq, slot) && on_timer(self.table.get(slot).state) {
+            if self.timer_is_armed(until, seq, slot) && on_timer(self.table.get(slot).state) {
                 return Some(until);
             }
             self.pop_timer();
@@ -225,8 +229,8 @@ impl Core {
     pub(crate) fn live_timers(&self) -> usize {
         self.timers
             .iter()
-            .filter(|&(_, seq, slot)| {
-                self.timer_is_armed(seq, slot) && on_timer(self.table.get(slot).state)
+            .filter(|&(until, seq, slot)| {
+                self.timer_is_armed(until, seq, slot) && on_timer(self.table.get(slot).state)
             })
             .count()
     }

@@ -13,7 +13,7 @@ use crate::arrival::Arrivals;
 use crate::event::{Event, EventKind, EventLog};
 use crate::fd::Census;
 use crate::pid::PidMap;
-use crate::process::{ActionSlot, Env, NIL, Process, Program};
+use crate::process::{ActionSlot, Cwd, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
 use crate::signal::SigActions;
 use crate::table::ProcessTable;
@@ -93,7 +93,7 @@ pub(crate) struct Core {
     host_exits: PidMap<ExitStatus>,
     host_waiters: HostWaiters,
     empty_env: Rc<Env>,
-    root: Rc<str>,
+    root: Cwd,
     rng: SplitMix64,
     /// The mount table.
     pub vfs: Vfs,
@@ -144,7 +144,7 @@ impl Core {
             host_exits: PidMap::default(),
             host_waiters: PidMap::default(),
             empty_env: Rc::new(Vec::new()),
-            root: Rc::from("/"),
+            root: Rc::new(String::from("/")),
             rng: SplitMix64::new(seed),
             vfs: Vfs::in_memory(),
             census: Rc::new(Census::default()),
@@ -307,4 +307,12 @@ pub(crate) fn set_var(env: &mut Env, key: &str, value: &str) {
         Some((_, v)) => *v = value.to_string(),
         None => env.push((key.to_string(), value.to_string())),
     }
+}
+
+/// The number after `seq` for a timer or an alarm, skipping those whose low 32 bits (what
+/// a process keeps of it) are 0, which means none.
+#[inline]
+pub(crate) fn next_seq(seq: u64) -> u64 {
+    let next = seq.wrapping_add(1);
+    if next as u32 == 0 { next + 1 } else { next }
 }

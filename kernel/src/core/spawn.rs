@@ -7,7 +7,7 @@ use vproc_sched::{Requeue, TaskId, TaskParams};
 
 use crate::event::EventKind;
 use crate::fd::{FdTable, FileObject, OpenFile};
-use crate::process::{NIL, Program};
+use crate::process::{Cwd, NIL, Program};
 use crate::vfs::Device;
 use crate::{Command, Error, Fd, OpenFlags, Pid, ProcState, Stdio, SysResult};
 
@@ -64,7 +64,7 @@ impl Core {
     /// The working directory of a child of `parent`: the parent's, or the one `command`
     /// names.
     #[inline(always)]
-    fn child_cwd(&self, parent: u32, command: &Command) -> SysResult<Rc<str>> {
+    fn child_cwd(&self, parent: u32, command: &Command) -> SysResult<Cwd> {
         match &command.cwd {
             None => Ok(self.table.get(parent).cwd.clone()),
             Some(dir) => self.child_dir(parent, dir),
@@ -72,8 +72,8 @@ impl Core {
     }
 
     /// A directory a command names for its child, resolved from `parent`'s.
-    fn child_dir(&self, parent: u32, dir: &str) -> SysResult<Rc<str>> {
-        Ok(Rc::from(self.directory(parent, dir)?))
+    fn child_dir(&self, parent: u32, dir: &str) -> SysResult<Cwd> {
+        Ok(Rc::new(self.directory(parent, dir)?))
     }
 
     /// The rest of a spawn, once the child's directory and descriptors are made: checks
@@ -83,7 +83,7 @@ impl Core {
         &mut self,
         parent: u32,
         command: &mut Command,
-        cwd: Rc<str>,
+        cwd: Cwd,
         fds: FdTable,
         make: impl FnOnce(Pid, u32, u32) -> SysResult<Program>,
     ) -> SysResult<Pid> {

@@ -19,10 +19,10 @@ impl Core {
         };
         sig.alarm = 0;
         if ticks > 0 {
-            self.alarm_seq += 1;
+            self.alarm_seq = crate::core::next_seq(self.alarm_seq);
             let at = now.saturating_add(ticks);
             let sig = &mut self.table.get_mut(slot).sig;
-            sig.alarm = self.alarm_seq;
+            sig.alarm = self.alarm_seq as u32;
             sig.alarm_at = at;
             self.alarms.push(at, self.alarm_seq, slot);
             self.falls_due(at);
@@ -30,18 +30,20 @@ impl Core {
         left
     }
 
-    /// Whether the alarm (`seq`, `slot`) is still the one its process has armed (an
-    /// exit cancels it, as on Linux: a zombie's alarm neither fires nor moves the clock).
-    fn alarm_is_armed(&self, seq: u64, slot: u32) -> bool {
+    /// Whether the alarm (`at`, `seq`, `slot`) is still the one its process has armed
+    /// (an exit cancels it, as on Linux: a zombie's alarm neither fires nor moves the
+    /// clock). A process keeps the low 32 bits of its alarm's number: with the tick, they
+    /// tell its alarm from any it armed before.
+    fn alarm_is_armed(&self, at: Tick, seq: u64, slot: u32) -> bool {
         self.table
             .try_get(slot)
-            .is_some_and(|p| p.sig.alarm == seq && !p.is_zombie())
+            .is_some_and(|p| p.sig.alarm == seq as u32 && p.sig.alarm_at == at && !p.is_zombie())
     }
 
     /// The tick of the next armed alarm, dropping cancelled ones.
     pub(crate) fn next_alarm(&mut self) -> Option<Tick> {
         while let Some((at, seq, slot)) = self.alarms.peek() {
-            if self.alarm_is_armed(seq, slot) {
+            if self.alarm_is_armed(at, seq, slot) {
                 return Some(at);
             }
             self.alarms.pop();
@@ -56,7 +58,7 @@ impl Core {
                 break;
             }
             self.alarms.pop();
-            if self.alarm_is_armed(seq, slot) {
+            if self.alarm_is_armed(at, seq, slot) {
                 self.table.get_mut(slot).sig.alarm = 0;
                 self.send_signal(slot, Signal::SIGALRM)?;
             }

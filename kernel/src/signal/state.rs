@@ -34,8 +34,8 @@ pub(crate) struct SigState {
     pub saved_mask: Option<SigSet>,
     /// A stop or continue not yet reported to a waiting parent.
     pub report: Option<ChildReport>,
-    /// The number of the armed `alarm`, or 0.
-    pub alarm: u64,
+    /// The number of the armed `alarm` (its low 32 bits, never 0), or 0.
+    pub alarm: u32,
     /// The tick the armed alarm fires at.
     pub alarm_at: u64,
 }
