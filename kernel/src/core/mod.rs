@@ -246,7 +246,7 @@ impl Core {
     /// it outside any process's turn).
     #[inline]
     pub(crate) fn charge_syscall(&mut self) {
-        if self.current == NIL {
+        if self.syscall_cost == 0 || self.current == NIL {
             return;
         }
         let cost = self.syscall_cost;

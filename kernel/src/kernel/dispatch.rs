@@ -269,7 +269,7 @@ fn end_dispatch(core: &mut Core, slot: u32) {
 }
 
 /// The running process blocks.
-#[inline]
+#[inline(always)]
 fn block(core: &mut Core, slot: u32, on: WaitOn) -> Result<(), Error> {
     core.table.get_mut(slot).voluntary += 1;
     end_dispatch(core, slot);
