@@ -146,10 +146,11 @@ impl std::ops::Deref for Args {
     }
 }
 
-/// A process as the kernel keeps it, in five cache lines (the table's buffer starts on
-/// a page, so each entry starts on a line): the first two hold what a dispatch touches
-/// ([`HOT_BYTES`]); the next two what its exit and reaping touch; the last its name and
-/// signal state, which a dispatch and an exit read only when signals are in use.
+/// A process as the kernel keeps it, in five cache lines (aligned to 64 bytes, so each
+/// entry of the table starts on a line): the first two hold what a dispatch touches
+/// ([`HOT_BYTES`]; the umask fills a gap there); the next two what its exit and reaping
+/// touch; the last its name and signal state, which a dispatch and an exit read only
+/// when signals are in use.
 #[repr(C, align(64))]
 pub(crate) struct Process {
     // Line 0: a dispatch.
