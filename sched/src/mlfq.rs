@@ -222,10 +222,9 @@ impl MlfqPolicy {
         }
     }
 
-    /// The running `task` used up its quantum: to the back of its queue, or down a queue
-    /// once its allotment is used up too.
-    fn expire(&mut self, task: TaskId) {
-        let mut job = *self.queues.data_mut(task);
+    /// The running `task`, whose record is `job`, used up its quantum: to the back of its
+    /// queue, or down a queue once its allotment is used up too.
+    fn expire(&mut self, task: TaskId, mut job: Job) {
         self.queues.remove(task);
         self.parked_expired = Some(job.level());
         job.allot_left = job.allot_left.saturating_sub(1);
@@ -336,7 +335,8 @@ impl Policy for MlfqPolicy {
         };
         job.ticks_left = job.ticks_left.saturating_sub(ran);
         if ran > 0 && job.ticks_left == 0 {
-            self.expire(task);
+            let job = *job;
+            self.expire(task, job);
         }
         self.parked = Some(task);
     }

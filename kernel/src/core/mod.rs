@@ -316,3 +316,21 @@ pub(crate) fn next_seq(seq: u64) -> u64 {
     let next = seq.wrapping_add(1);
     if next as u32 == 0 { next + 1 } else { next }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::next_seq;
+
+    #[test]
+    fn timer_numbers_skip_those_a_process_would_read_as_none() {
+        assert_eq!(next_seq(0), 1);
+        assert_eq!(next_seq(41), 42);
+        // The low 32 bits of 1 << 32 are 0, which a process reads as no timer.
+        assert_eq!(next_seq(u64::from(u32::MAX)), (1 << 32) + 1);
+        let mut seq = u64::from(u32::MAX) - 3;
+        for _ in 0..8 {
+            seq = next_seq(seq);
+            assert_ne!(seq as u32, 0);
+        }
+    }
+}
