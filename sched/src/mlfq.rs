@@ -74,6 +74,20 @@ impl Default for Job {
     }
 }
 
+/// What a job's next wake-up does to its account under `io_reset`: set as it is charged,
+/// acted on if it blocks and wakes (a preemption or a yield clears it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Reset {
+    /// Nothing: it was not charged since it last ran, or it was requeued.
+    #[default]
+    None,
+    /// A fresh quantum and allotment at its level.
+    Fresh,
+    /// The quantum of this queue ran out as it blocked: the reset comes first, then that
+    /// quantum counts against the fresh allotment.
+    Expired(u32),
+}
+
 /// OSTEP's MLFQ (chapter 8). New jobs enter the top queue; the first job of the highest
 /// non-empty queue runs. A job that uses up its quantum goes to the back of its queue,
 /// and after `allotment` quanta at a level moves down one; a job preempted by a higher
@@ -82,26 +96,36 @@ impl Default for Job {
 /// queue (or the front with `io_front`). Every `boost` ticks all jobs return to the top
 /// queue, those of lower queues first, with a fresh quantum and allotment.
 ///
-/// As in OSTEP's simulator, the running job stays at the head of its queue while it
-/// runs, so a boost or a preemption leaves it where the rules put it. A boost ends the
-/// running job's slice (through [`should_preempt`](Policy::should_preempt)): the ticks
-/// it ran before the boost do not count against its fresh quantum.
+/// The running job leaves its queue when it is picked and, preempted, goes back to the
+/// head it came from; as in OSTEP's simulator, where it stays at the head while it runs,
+/// a boost moves it with its queue, in its place. A boost ends the running job's slice
+/// (through [`should_preempt`](Policy::should_preempt)): the ticks it ran before the
+/// boost do not count against its fresh quantum.
 #[derive(Clone, Debug)]
 pub struct MlfqPolicy {
     config: MlfqConfig,
     /// The queues, with each job's account beside its links.
     queues: TaskLists<Job>,
-    /// The task handed out by the last pick; it stays in its queue until it is charged.
+    /// The task handed out by the last pick, off its queue (unless a boost put it back)
+    /// until it is charged or requeued.
     running: Option<TaskId>,
-    /// A task charged but not yet requeued: if no enqueue follows, it blocked.
+    /// The task charged last: a preemption or a yield requeues it next, or it blocked.
+    charged: Option<TaskId>,
+    /// Whether `charged` used up its quantum as it was charged.
+    charged_expired: bool,
+    /// The running task is back on its queue, in its place: a boost moved it with its
+    /// queue, or an I/O completion (`io_front`) went ahead of it.
+    running_relinked: bool,
+    /// A charged task that was back on its queue: if its requeue does not come next, it
+    /// blocked, and leaves its queue.
     parked: Option<TaskId>,
-    /// The queue whose quantum the parked task used up as it was charged, if it did.
-    parked_expired: Option<usize>,
     /// A boost came while `running` was on the CPU: its slice ends, and what it ran
     /// before the boost is not charged.
     running_boosted: bool,
     /// Boosts up to this tick are done.
     boosted_to: Tick,
+    /// Under `io_reset`, what each job's next wake-up does to its account.
+    resets: Vec<Reset>,
 }
 
 impl MlfqPolicy {
@@ -116,14 +140,18 @@ impl MlfqPolicy {
             queues: TaskLists::new(levels),
             config,
             running: None,
+            charged: None,
+            charged_expired: false,
+            running_relinked: false,
             parked: None,
-            parked_expired: None,
             running_boosted: false,
             boosted_to: 0,
+            resets: Vec::new(),
         }
     }
 
-    /// The queue a job is in (0 is the top).
+    /// The queue a job is in (0 is the top). Under `io_reset`, a blocked job's reset is
+    /// applied as it wakes.
     pub fn queue_of(&self, task: TaskId) -> Option<usize> {
         self.queues
             .data(task)
@@ -135,14 +163,20 @@ impl MlfqPolicy {
         self.config.quanta.len()
     }
 
-    /// The quantum and allotment a job starts with in `queue`.
-    fn fresh(&self, queue: usize) -> (Tick, u32) {
-        (self.config.quanta[queue], self.config.allotments[queue])
-    }
-
     /// The job `pick_next` would run now: the head of the highest non-empty queue.
     fn head(&self) -> Option<TaskId> {
         (0..self.levels()).find_map(|q| self.queues.front(q))
+    }
+
+    /// Takes the head of the highest non-empty queue.
+    #[inline]
+    fn pop_head(&mut self) -> Option<TaskId> {
+        for queue in 0..self.levels() {
+            if let Some(task) = self.queues.pop_front(queue) {
+                return Some(task);
+            }
+        }
+        None
     }
 
     /// A parked task that was not requeued has blocked: it leaves its queue. (Nothing is
@@ -154,99 +188,74 @@ impl MlfqPolicy {
         }
     }
 
+    #[cold]
     fn settle_parked(&mut self) {
-        let expired = self.parked_expired.take();
         if let Some(task) = self.parked.take() {
             self.queues.remove(task);
-            if self.config.io_reset
-                && let Some(job) = self.queues.data(task).copied()
-            {
-                let job = self.reset_for_io(job, expired);
-                *self.queues.data_mut(task) = job;
-            }
         }
     }
 
-    /// `io_reset`: a fresh quantum and allotment at the job's level. If the quantum of
-    /// queue `expired` ran out as the job blocked, the reset comes first and that quantum
-    /// is then charged to the fresh allotment, as OSTEP's `mlfq.py -S` does.
-    fn reset_for_io(&self, mut job: Job, expired: Option<usize>) -> Job {
-        let Some(queue) = expired else {
-            (job.ticks_left, job.allot_left) = self.fresh(job.level());
-            return job;
-        };
-        let (ticks, allot) = self.fresh(queue);
-        job.queue = queue as u32;
-        (job.ticks_left, job.allot_left) = (ticks, allot.saturating_sub(1));
-        if job.allot_left == 0 {
-            job.queue = self.below(queue);
-            (job.ticks_left, job.allot_left) = self.fresh(job.level());
+    /// `task`'s pending reset under `io_reset`.
+    fn reset_mut(&mut self, task: TaskId) -> &mut Reset {
+        let i = task.index();
+        if i >= self.resets.len() {
+            self.resets.resize(i + 1, Reset::None);
         }
-        job
+        &mut self.resets[i]
     }
 
-    /// The queue one below `queue` (the bottom queue for the bottom one).
-    fn below(&self, queue: usize) -> u32 {
-        (queue + 1).min(self.levels() - 1) as u32
-    }
-
-    /// `enqueue` of the task just picked (preempted before it was charged) or just
-    /// charged (preempted, or yielding).
-    fn requeue_picked(&mut self, task: TaskId, why: Requeue, now: Tick) {
+    /// A job charged, preempted or yielding (`expired`: its quantum ran out as it was
+    /// charged), goes back to its queue: to the head it came from if preempted with
+    /// quantum left, else to the back.
+    fn requeue(&mut self, task: TaskId, why: Requeue, expired: bool, now: Tick) {
+        if self.parked == Some(task) {
+            self.parked = None;
+        }
+        if self.config.io_reset {
+            *self.reset_mut(task) = Reset::None;
+        }
         if !self.queues.data(task).is_some_and(Job::is_live) {
             self.admit(task, &TaskParams::default(), now);
         }
-        if self.running == Some(task) {
-            // Requeued without being charged: it stays at the head of its queue, unless
-            // it yielded.
-            self.running = None;
-            self.running_boosted = false;
+        let queue = self.queues.data_mut(task).level();
+        if self.queues.list_of(task).is_some() {
+            // A boost put it back in its place; a yield still sends it to the back.
             if why == Requeue::Yielded {
-                let queue = self.queues.data_mut(task).level();
                 self.queues.push_back(queue, task);
             }
             return;
         }
-        // Charged and back: it is in its queue already, where the rules put it; a yield
-        // sends it to the back.
-        self.parked = None;
-        self.parked_expired = None;
-        if self.queues.list_of(task).is_some() && why != Requeue::Yielded {
-            return;
-        }
-        let queue = self.queues.data_mut(task).level();
-        if why == Requeue::Woken && self.config.io_front {
+        if why == Requeue::Preempted && !expired {
             self.queues.push_front(queue, task);
         } else {
-            self.queues.push_back(queue, task);
+            self.queues.push_back_unlinked(queue, task);
         }
     }
 
-    /// The running `task`, whose record is `job`, used up its quantum: to the back of its
-    /// queue, or down a queue once its allotment is used up too.
-    fn expire(&mut self, task: TaskId, mut job: Job) {
-        self.queues.remove(task);
-        self.parked_expired = Some(job.level());
-        job.allot_left = job.allot_left.saturating_sub(1);
-        if job.allot_left == 0 {
-            job.queue = self.below(job.level());
-            (job.ticks_left, job.allot_left) = self.fresh(job.level());
-        } else {
-            job.ticks_left = self.config.quanta[job.level()];
+    /// Puts the running task back at the head of its queue, where it would be had it
+    /// stayed there as it ran, when what comes next depends on its place.
+    fn relink_running(&mut self) {
+        if let Some(running) = self.running
+            && !self.running_relinked
+            && let Some(job) = self.queues.data(running).copied()
+            && job.is_live()
+        {
+            self.queues.push_front(job.level(), running);
+            self.running_relinked = true;
         }
-        *self.queues.data_mut(task) = job;
-        self.queues.push_back_unlinked(job.level(), task);
     }
 
     fn boost(&mut self) {
         let top = 0;
+        // The running job was the head of its queue, and moves with it.
+        self.relink_running();
         // Lower queues first, each in its order, to the back of the top queue.
         for q in (1..self.levels()).rev() {
             while let Some(task) = self.queues.pop_front(q) {
                 self.queues.push_back(top, task);
             }
         }
-        let (ticks, allot) = self.fresh(top);
+        let (ticks, allot) = self.config.fresh(top);
         for job in self.queues.data_iter_mut() {
             if job.is_live() {
                 *job = Job {
@@ -256,8 +265,59 @@ impl MlfqPolicy {
                 };
             }
         }
+        // A blocked job's quantum that ran out before the boost no longer counts.
+        for reset in &mut self.resets {
+            if matches!(reset, Reset::Expired(_)) {
+                *reset = Reset::Fresh;
+            }
+        }
         if self.running.is_some() {
             self.running_boosted = true;
+        }
+    }
+}
+
+impl MlfqConfig {
+    /// The quantum and allotment a job starts with in `queue`.
+    fn fresh(&self, queue: usize) -> (Tick, u32) {
+        (self.quanta[queue], self.allotments[queue])
+    }
+
+    /// The queue one below `queue` (the bottom queue for the bottom one).
+    fn below(&self, queue: usize) -> u32 {
+        (queue + 1).min(self.quanta.len() - 1) as u32
+    }
+
+    /// `job` used up its quantum: a fresh one, and one below once its allotment is used up.
+    #[inline]
+    fn expire(&self, job: &mut Job) {
+        job.allot_left = job.allot_left.saturating_sub(1);
+        if job.allot_left == 0 {
+            job.queue = self.below(job.level());
+            (job.ticks_left, job.allot_left) = self.fresh(job.level());
+        } else {
+            job.ticks_left = self.quanta[job.level()];
+        }
+    }
+
+    /// `io_reset`: a fresh quantum and allotment at the job's level. If the quantum of
+    /// queue `expired` ran out as the job blocked, the reset comes first and that quantum
+    /// is then charged to the fresh allotment, as OSTEP's `mlfq.py -S` does.
+    fn reset_for_io(&self, job: &mut Job, reset: Reset) {
+        let queue = match reset {
+            Reset::None => return,
+            Reset::Fresh => {
+                (job.ticks_left, job.allot_left) = self.fresh(job.level());
+                return;
+            }
+            Reset::Expired(queue) => queue as usize,
+        };
+        let (ticks, allot) = self.fresh(queue);
+        job.queue = queue as u32;
+        (job.ticks_left, job.allot_left) = (ticks, allot.saturating_sub(1));
+        if job.allot_left == 0 {
+            job.queue = self.below(queue);
+            (job.ticks_left, job.allot_left) = self.fresh(job.level());
         }
     }
 }
@@ -269,26 +329,47 @@ impl Policy for MlfqPolicy {
 
     fn admit(&mut self, task: TaskId, _params: &TaskParams, _now: Tick) {
         self.queues.remove(task);
-        let (ticks, allot) = self.fresh(0);
+        let (ticks, allot) = self.config.fresh(0);
         *self.queues.data_mut(task) = Job {
             ticks_left: ticks,
             queue: 0,
             allot_left: allot,
         };
+        if self.config.io_reset {
+            *self.reset_mut(task) = Reset::None;
+        }
     }
 
     fn enqueue(&mut self, task: TaskId, why: Requeue, now: Tick) {
-        if self.running == Some(task) || self.parked == Some(task) {
-            return self.requeue_picked(task, why, now);
+        if why != Requeue::Woken {
+            if self.charged == Some(task) {
+                self.charged = None;
+                return self.requeue(task, why, self.charged_expired, now);
+            }
+            if self.running == Some(task) {
+                // Requeued without being charged.
+                self.running = None;
+                self.running_boosted = false;
+                self.running_relinked = false;
+                return self.requeue(task, why, false, now);
+            }
         }
         self.settle();
         // A job woken or new: to its queue, unless it is there already.
-        let queue = match self.queues.data(task) {
+        let queue = match self.queues.existing_data_mut(task) {
             Some(job) if job.is_live() => {
+                if self.config.io_reset && why == Requeue::Woken {
+                    let reset = self
+                        .resets
+                        .get_mut(task.index())
+                        .map_or(Reset::None, std::mem::take);
+                    self.config.reset_for_io(job, reset);
+                }
+                let queue = job.level();
                 if self.queues.list_of(task).is_some() {
                     return;
                 }
-                job.level()
+                queue
             }
             _ => {
                 self.admit(task, &TaskParams::default(), now);
@@ -296,6 +377,13 @@ impl Policy for MlfqPolicy {
             }
         };
         if why == Requeue::Woken && self.config.io_front {
+            if self
+                .running
+                .is_some_and(|r| self.queue_of(r) == Some(queue))
+            {
+                // It goes ahead of the running job, which must keep its place behind it.
+                self.relink_running();
+            }
             self.queues.push_front(queue, task);
         } else {
             self.queues.push_back_unlinked(queue, task);
@@ -304,13 +392,16 @@ impl Policy for MlfqPolicy {
 
     fn pick_next(&mut self, now: Tick) -> Option<TaskId> {
         self.settle();
+        self.charged = None;
         if let Some(unfinished) = self.running.take() {
-            // Picked but never charged: it left the ready set when it was picked.
+            // Picked but never charged nor requeued: it left the ready set when it was
+            // picked (and a boost may have put it back on a queue).
             self.queues.remove(unfinished);
         }
         self.running_boosted = false;
+        self.running_relinked = false;
         self.advance(now);
-        let task = self.head()?;
+        let task = self.pop_head()?;
         self.running = Some(task);
         Some(task)
     }
@@ -323,8 +414,10 @@ impl Policy for MlfqPolicy {
         // A task charged earlier and never requeued has blocked.
         self.settle();
         let mut ran = ran;
+        let mut relinked = false;
         if self.running == Some(task) {
             self.running = None;
+            relinked = std::mem::take(&mut self.running_relinked);
             if std::mem::take(&mut self.running_boosted) {
                 // It ran before the boost, which gave it a fresh quantum.
                 ran = 0;
@@ -333,36 +426,72 @@ impl Policy for MlfqPolicy {
         let Some(job) = self.queues.existing_data_mut(task) else {
             return;
         };
+        let queue = job.queue;
         job.ticks_left = job.ticks_left.saturating_sub(ran);
-        if ran > 0 && job.ticks_left == 0 {
-            let job = *job;
-            self.expire(task, job);
+        let expired = ran > 0 && job.ticks_left == 0;
+        if expired {
+            self.config.expire(job);
         }
-        self.parked = Some(task);
+        let level = job.level();
+        self.charged = Some(task);
+        self.charged_expired = expired;
+        if self.config.io_reset {
+            *self.reset_mut(task) = if expired {
+                Reset::Expired(queue)
+            } else {
+                Reset::Fresh
+            };
+        }
+        if relinked {
+            if expired {
+                self.queues.remove(task);
+                self.queues.push_back_unlinked(level, task);
+            }
+            self.parked = Some(task);
+        }
     }
 
     fn dequeue(&mut self, task: TaskId) {
         self.queues.remove(task);
         if self.parked == Some(task) {
             self.parked = None;
-            self.parked_expired = None;
+        }
+        if self.charged == Some(task) {
+            self.charged = None;
         }
         if self.running == Some(task) {
             self.running = None;
             self.running_boosted = false;
+            self.running_relinked = false;
+        }
+        if let Some(reset) = self.resets.get_mut(task.index()) {
+            *reset = Reset::None;
         }
     }
 
     fn retire(&mut self, task: TaskId) {
         self.dequeue(task);
-        if self.queues.data(task).is_some() {
-            self.queues.data_mut(task).queue = Job::RETIRED;
+        if let Some(job) = self.queues.existing_data_mut(task) {
+            job.queue = Job::RETIRED;
         }
     }
 
     fn should_preempt(&self, running: TaskId, _ran: Tick, _now: Tick) -> bool {
-        (self.running_boosted && self.running == Some(running))
-            || self.head().is_some_and(|head| head != running)
+        if self.running == Some(running) {
+            if self.running_boosted {
+                return true;
+            }
+            if self.running_relinked {
+                return self.head().is_some_and(|head| head != running);
+            }
+        }
+        // A job in a higher queue is ready.
+        let level = self
+            .queues
+            .data(running)
+            .filter(|j| j.is_live())
+            .map_or(self.levels(), Job::level);
+        (0..level).any(|q| !self.queues.list_is_empty(q))
     }
 
     fn next_event(&self, now: Tick) -> Option<Tick> {
@@ -384,26 +513,24 @@ impl Policy for MlfqPolicy {
     }
 
     fn peek_after(&self, task: TaskId) -> Option<TaskId> {
-        // The running task stays at the head of its queue, the highest non-empty one.
-        let queue = self.queues.list_of(task)?;
-        let next = self
-            .queues
-            .next(task)
-            .or_else(|| (queue + 1..self.levels()).find_map(|q| self.queues.front(q)))?;
+        let next = match self.queues.list_of(task) {
+            Some(queue) => self
+                .queues
+                .next(task)
+                .or_else(|| (queue + 1..self.levels()).find_map(|q| self.queues.front(q)))?,
+            // The running job is off its queue: after it comes the head.
+            None if self.running == Some(task) => self.head()?,
+            None => return None,
+        };
         self.queues.prefetch(next);
         Some(next)
     }
 
     fn ready_len(&self) -> usize {
-        self.queues.len()
-            - usize::from(
-                self.running
-                    .is_some_and(|r| self.queues.list_of(r).is_some()),
-            )
-            - usize::from(
-                self.parked
-                    .is_some_and(|p| self.queues.list_of(p).is_some()),
-            )
+        let linked = |task: Option<TaskId>| {
+            usize::from(task.is_some_and(|t| self.queues.list_of(t).is_some()))
+        };
+        self.queues.len() - linked(self.running) - linked(self.parked)
     }
 }
 
@@ -432,5 +559,112 @@ mod tests {
         mlfq.charge(TaskId(1), 3, 13);
         assert_eq!(mlfq.pick_next(13), Some(TaskId(2)));
         assert_eq!(mlfq.peek_after(TaskId(7)), None, "an unknown task");
+    }
+
+    fn admitted(config: MlfqConfig, tasks: u32) -> MlfqPolicy {
+        let mut mlfq = MlfqPolicy::new(config);
+        for t in 0..tasks {
+            mlfq.admit(TaskId(t), &TaskParams::default(), 0);
+            mlfq.enqueue(TaskId(t), Requeue::New, 0);
+        }
+        mlfq
+    }
+
+    #[test]
+    fn io_reset_gives_a_fresh_quantum_even_when_nothing_ran_meanwhile() {
+        // One job, quantum 10: bursts of 4 between I/Os. With the reset it never uses
+        // up a quantum; without it, the third burst does (4 + 4 + 2) and it moves down.
+        for (io_reset, level) in [(true, 0), (false, 1)] {
+            let config = MlfqConfig {
+                io_reset,
+                ..MlfqConfig::default()
+            };
+            let mut mlfq = admitted(config, 1);
+            let mut now = 0;
+            for _ in 0..3 {
+                assert_eq!(mlfq.pick_next(now), Some(TaskId(0)));
+                let ran = mlfq.slice(TaskId(0)).min(4);
+                now += ran;
+                mlfq.charge(TaskId(0), ran, now);
+                if ran < 4 {
+                    // The quantum ran out mid-burst: preempted, it goes on.
+                    mlfq.enqueue(TaskId(0), Requeue::Preempted, now);
+                    assert_eq!(mlfq.pick_next(now), Some(TaskId(0)));
+                    now += 4 - ran;
+                    mlfq.charge(TaskId(0), 4 - ran, now);
+                }
+                // It blocks for its I/O; nothing else runs until it is back.
+                now += 5;
+                mlfq.enqueue(TaskId(0), Requeue::Woken, now);
+            }
+            assert_eq!(mlfq.queue_of(TaskId(0)), Some(level), "io_reset {io_reset}");
+        }
+    }
+
+    #[test]
+    fn an_io_completion_at_the_front_goes_ahead_of_the_running_job() {
+        let config = MlfqConfig {
+            io_front: true,
+            ..MlfqConfig::default()
+        };
+        let mut mlfq = admitted(config, 3);
+        // 0 runs and blocks; 1 runs; 2 waits behind it.
+        assert_eq!(mlfq.pick_next(0), Some(TaskId(0)));
+        mlfq.charge(TaskId(0), 2, 2);
+        assert_eq!(mlfq.pick_next(2), Some(TaskId(1)));
+        assert!(!mlfq.should_preempt(TaskId(1), 0, 2));
+        // 0's I/O completes: it goes to the front of the queue, ahead of 1, which is
+        // preempted and keeps its place, ahead of 2.
+        mlfq.enqueue(TaskId(0), Requeue::Woken, 7);
+        assert!(mlfq.should_preempt(TaskId(1), 5, 7));
+        mlfq.charge(TaskId(1), 5, 7);
+        mlfq.enqueue(TaskId(1), Requeue::Preempted, 7);
+        assert_eq!(mlfq.ready_len(), 3);
+        let order: Vec<_> = (0..3)
+            .map(|_| {
+                let task = mlfq.pick_next(7).expect("a ready job");
+                mlfq.charge(task, 1, 7);
+                task.0
+            })
+            .collect();
+        assert_eq!(order, [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_boost_moves_the_running_job_with_its_queue_in_its_place() {
+        let config = MlfqConfig {
+            boost: Some(100),
+            ..MlfqConfig::default()
+        };
+        let mut mlfq = admitted(config, 3);
+        // All three use up their quantum and move to queue 1, in order.
+        for t in 0..3 {
+            assert_eq!(mlfq.pick_next(10 * t), Some(TaskId(t as u32)));
+            mlfq.charge(TaskId(t as u32), 10, 10 * t + 10);
+            mlfq.enqueue(TaskId(t as u32), Requeue::Preempted, 10 * t + 10);
+        }
+        // 3 arrives late at the top and runs; 0 is next in queue 1.
+        mlfq.admit(TaskId(3), &TaskParams::default(), 30);
+        mlfq.enqueue(TaskId(3), Requeue::New, 30);
+        assert_eq!(mlfq.pick_next(30), Some(TaskId(3)));
+        mlfq.charge(TaskId(3), 4, 34);
+        assert_eq!(mlfq.pick_next(34), Some(TaskId(0)));
+        // The boost at 100 comes while 0 runs: queue 1 (0 at its head) goes to the back
+        // of the top queue, after 3 (which blocked, and is on no queue).
+        mlfq.enqueue(TaskId(3), Requeue::Woken, 40);
+        mlfq.advance(100);
+        assert!(mlfq.should_preempt(TaskId(0), 66, 100));
+        mlfq.charge(TaskId(0), 66, 100);
+        mlfq.enqueue(TaskId(0), Requeue::Preempted, 100);
+        let order: Vec<_> = (0..4)
+            .map(|_| {
+                let task = mlfq.pick_next(100).expect("a ready job");
+                assert_eq!(mlfq.queue_of(task), Some(0));
+                mlfq.charge(task, 1, 100);
+                task.0
+            })
+            .collect();
+        assert_eq!(order, [3, 0, 1, 2]);
+        assert_eq!(mlfq.ready_len(), 0);
     }
 }
