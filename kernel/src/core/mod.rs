@@ -285,6 +285,7 @@ impl Core {
 }
 
 /// A nice value as given to spawn or renice: EINVAL outside -20..=19.
+#[inline]
 pub(crate) fn nice_value(n: i32) -> SysResult<i8> {
     if (i32::from(NICE_MIN)..=i32::from(NICE_MAX)).contains(&n) {
         Ok(n as i8)

@@ -180,20 +180,22 @@ pub fn simulate(
 /// machinery, which costs a hundred thousand jobs a few milliseconds; it is short enough
 /// to be kept in place, with nothing allocated.
 fn job_name(i: usize) -> compact_str::CompactString {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+    // "job" and at most 20 digits, written from the end.
+    let mut name = [0u8; 23];
+    let mut at = name.len();
     let mut n = i;
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        name[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    let mut name = compact_str::CompactString::const_new("job");
-    name.extend(digits[at..].iter().map(|&d| char::from(d)));
-    name
+    at -= 3;
+    name[at..at + 3].copy_from_slice(b"job");
+    let name = std::str::from_utf8(&name[at..]).unwrap_or("job");
+    compact_str::CompactString::new(name)
 }
 
 #[cfg(test)]
