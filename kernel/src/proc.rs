@@ -126,6 +126,11 @@ impl Proc {
     /// ([`Core::interruption`]); none once the process is gone.
     #[inline]
     pub(crate) fn interruption(&self, core: &mut Core, first: &mut bool) -> Option<bool> {
+        if !core.signals_in_use {
+            // No handler ever ran: there is no mark to look for.
+            *first = false;
+            return None;
+        }
         let slot = self.me(core)?;
         core.interruption(slot, first)
     }
