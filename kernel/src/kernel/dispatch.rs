@@ -19,7 +19,7 @@ use super::Kernel;
 impl Kernel {
     /// Runs the process in `slot` until it blocks, yields, is preempted or exits.
     pub(super) fn dispatch(&mut self, slot: u32) -> Result<(), Error> {
-        let (generation, in_burst) = {
+        let (generation, in_burst, signals) = {
             let mut guard = self.core.borrow_mut();
             let core = &mut *guard;
             // A small table stays in the cache anyway.
@@ -43,9 +43,11 @@ impl Kernel {
             if process.started == Tick::MAX {
                 process.started = now;
             }
-            (generation, process.compute_left > 0 || signals)
+            (generation, process.compute_left > 0 || signals, signals)
         };
-        if in_burst && !self.deliver_signals(slot, generation)? {
+        // A process with no signal to take goes straight on: looking in its signal
+        // state would cost a trip to memory in a large table.
+        if signals && !self.deliver_signals(slot, generation)? {
             return Ok(());
         }
         self.run_dispatch(slot, generation, in_burst)
