@@ -148,9 +148,9 @@ impl std::ops::Deref for Args {
 
 /// A process as the kernel keeps it, in five cache lines (aligned to 64 bytes, so each
 /// entry of the table starts on a line): the first two hold what a dispatch touches
-/// ([`HOT_BYTES`]; the umask fills a gap there); the next two what its exit and reaping
-/// touch; the last its name and signal state, which a dispatch and an exit read only
-/// when signals are in use.
+/// ([`HOT_BYTES`]), with its creation tick for the accounts it reads as it ends; the
+/// next two what its exit and reaping touch; the last its name and signal state, which
+/// a dispatch and an exit read only when signals are in use.
 #[repr(C, align(64))]
 pub(crate) struct Process {
     // Line 0: a dispatch.
@@ -178,17 +178,20 @@ pub(crate) struct Process {
     pub voluntary: u64,
     pub involuntary: u64,
     pub sys: Tick,
+    /// The tick it was created: a process reading its own accounts as it ends (its
+    /// `sched_stat`) finds them all in the lines a dispatch fetched.
+    pub created: Tick,
     /// The number of its armed timer (its low 32 bits, never 0), or 0.
     pub timer: u32,
-    /// Slot of the parent; `NIL` for init.
-    pub parent: u32,
     pub nice: i8,
     /// Spawned by the host (a `Kernel` or `KernelHandle` call): the host collects its
     /// status.
     pub host_child: bool,
+    // Line 2: an exit.
+    /// Slot of the parent; `NIL` for init.
+    pub parent: u32,
     /// Permission bits removed from the mode of files it creates.
     pub umask: u32,
-    // Line 2: an exit.
     /// Children form a doubly linked list: zombies first, in exit order, then live
     /// children in creation order.
     pub first_child: u32,
@@ -202,7 +205,6 @@ pub(crate) struct Process {
     pub sid: Pid,
     /// Open descriptors.
     pub fds: FdTable,
-    pub created: Tick,
     // Line 3: reaping.
     pub status: Option<ExitStatus>,
     /// CPU ticks of reaped children, with their own reaped children.
@@ -335,6 +337,7 @@ mod tests {
         use std::mem::offset_of;
         assert!(offset_of!(super::Process, host_child) < super::HOT_BYTES);
         assert!(offset_of!(super::Process, program) < super::HOT_BYTES);
+        assert!(offset_of!(super::Process, created) < super::HOT_BYTES);
     }
 
     #[test]
@@ -350,6 +353,7 @@ mod tests {
         use std::mem::offset_of;
         let lines = 2 * 64..4 * 64;
         for offset in [
+            offset_of!(super::Process, parent),
             offset_of!(super::Process, first_child),
             offset_of!(super::Process, prev_sibling),
             offset_of!(super::Process, pgid),
