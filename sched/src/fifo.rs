@@ -75,6 +75,10 @@ impl Policy for FifoPolicy {
     fn ready_len(&self) -> usize {
         self.queue.len()
     }
+
+    fn reserve(&mut self, tasks: usize) {
+        self.queue.reserve(tasks);
+    }
 }
 
 #[cfg(test)]

@@ -161,6 +161,18 @@ impl<T: Clone + Default> TaskLists<T> {
         i
     }
 
+    /// Makes room for the tasks numbered below `tasks` at once, in huge pages where the
+    /// table is big (see [`huge_pages`](crate::huge_pages)): none of them grows the table
+    /// when it is first linked.
+    pub fn reserve(&mut self, tasks: usize) {
+        if let Some(more) = tasks.checked_sub(self.nodes.len())
+            && more > 0
+        {
+            crate::huge_pages::reserve(&mut self.nodes, more);
+            self.grow(tasks - 1);
+        }
+    }
+
     #[cold]
     fn grow(&mut self, i: usize) {
         self.nodes.resize(
@@ -298,6 +310,8 @@ mod tests {
         Pop(usize),
         Remove(u32),
         Mark(u32, u8),
+        /// Room made up front for this many tasks: nothing visible changes.
+        Reserve(usize),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -308,7 +322,25 @@ mod tests {
             (0..3usize).prop_map(Op::Pop),
             (0..16u32).prop_map(Op::Remove),
             (0..16u32, 1..=255u8).prop_map(|(t, v)| Op::Mark(t, v)),
+            (0..20usize).prop_map(Op::Reserve),
         ]
+    }
+
+    #[test]
+    fn reserved_tasks_are_linked_without_growing_the_table() {
+        let mut lists: TaskLists<u8> = TaskLists::new(2);
+        lists.reserve(1000);
+        let table = lists.nodes.as_ptr();
+        for t in (0..1000).rev() {
+            lists.push_back(t % 2, TaskId(t as u32));
+        }
+        assert_eq!(lists.nodes.as_ptr(), table, "the table was not moved");
+        assert_eq!(lists.len(), 1000);
+        assert_eq!(lists.pop_front(1), Some(TaskId(999)));
+        assert_eq!(lists.pop_front(0), Some(TaskId(998)));
+        // Less room than there is already asked for: nothing changes.
+        lists.reserve(10);
+        assert_eq!(lists.nodes.len(), 1000);
     }
 
     proptest! {
@@ -358,6 +390,7 @@ mod tests {
                         }
                         marks[t as usize] = v;
                     }
+                    Op::Reserve(tasks) => lists.reserve(tasks),
                 }
                 for (l, q) in model.iter().enumerate() {
                     let got: Vec<u32> = lists.iter(l).map(|t| t.0).collect();

@@ -532,6 +532,10 @@ impl Policy for MlfqPolicy {
         };
         self.queues.len() - linked(self.running) - linked(self.parked)
     }
+
+    fn reserve(&mut self, tasks: usize) {
+        self.queues.reserve(tasks);
+    }
 }
 
 #[cfg(test)]

@@ -158,4 +158,11 @@ pub trait Policy {
 
     /// Number of ready tasks.
     fn ready_len(&self) -> usize;
+
+    /// Makes room up front for the tasks numbered below `tasks` (a hint, from a kernel
+    /// told how many processes it will hold): a policy that keeps a table by task then
+    /// does not grow it, and copy it, as they come. By default, nothing.
+    fn reserve(&mut self, tasks: usize) {
+        let _ = tasks;
+    }
 }

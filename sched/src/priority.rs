@@ -518,6 +518,12 @@ impl Policy for PriorityPolicy {
     fn ready_len(&self) -> usize {
         self.ready
     }
+
+    fn reserve(&mut self, tasks: usize) {
+        if tasks > self.tasks.len() {
+            self.grow_to(tasks - 1);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -643,6 +649,23 @@ mod tests {
             Some(TaskId(3)),
             "nice -1 runs before nice 0"
         );
+    }
+
+    #[test]
+    fn reserved_room_changes_no_schedule() {
+        let run = |reserve: usize| {
+            let mut p = PriorityPolicy::new(10).with_aging(None);
+            p.reserve(reserve);
+            p.admit(TaskId(5), &TaskParams::with_nice(2), 0);
+            for t in [7, 5, 1] {
+                p.enqueue(TaskId(t), Requeue::New, 0);
+            }
+            std::iter::from_fn(|| p.pick_next(0)).collect::<Vec<_>>()
+        };
+        // 7 and 1 were never admitted: nice 0, in the order they came; 5 at nice 2 last.
+        let expected = vec![TaskId(7), TaskId(1), TaskId(5)];
+        assert_eq!(run(0), expected);
+        assert_eq!(run(100), expected);
     }
 
     #[test]

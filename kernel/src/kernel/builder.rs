@@ -149,6 +149,8 @@ impl KernelBuilder {
             .dispatch_log
             .then(|| Vec::with_capacity(self.log_capacity));
         core.table.reserve(self.processes);
+        // Tasks are slots: init's and the processes'.
+        core.policy.reserve(self.processes.saturating_add(1));
         let parker = Parker::new();
         let shared = Arc::new(Shared::new(parker.unparker().clone()));
         let id = waker::register(&shared);
