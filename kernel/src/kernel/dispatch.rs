@@ -175,7 +175,7 @@ impl Kernel {
                 drop(guard);
                 return self.terminate(slot, status);
             }
-            if action.blocks() && core.has_deliverable(slot) {
+            if core.has_deliverable(slot) && action.blocks() {
                 // A signal came during the call: take it before blocking.
                 core.table.get_mut(slot).voluntary += 1;
                 end_dispatch(core, slot);
