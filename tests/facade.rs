@@ -147,6 +147,9 @@ impl Policy for Counting {
     fn ready_len(&self) -> usize {
         self.inner.ready_len()
     }
+    fn reserve(&mut self, tasks: usize) {
+        self.inner.reserve(tasks);
+    }
 }
 
 #[test]

@@ -161,7 +161,8 @@ pub trait Policy {
 
     /// Makes room up front for the tasks numbered below `tasks` (a hint, from a kernel
     /// told how many processes it will hold): a policy that keeps a table by task then
-    /// does not grow it, and copy it, as they come. By default, nothing.
+    /// does not grow it, and copy it, as they come. By default, nothing; a policy that
+    /// wraps another passes it on.
     fn reserve(&mut self, tasks: usize) {
         let _ = tasks;
     }
