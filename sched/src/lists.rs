@@ -165,9 +165,8 @@ impl<T: Clone + Default> TaskLists<T> {
     /// table is big (see [`huge_pages`](crate::huge_pages)): none of them grows the table
     /// when it is first linked.
     pub fn reserve(&mut self, tasks: usize) {
-        if let Some(more) = tasks.checked_sub(self.nodes.len())
-            && more > 0
-        {
+        let more = tasks.saturating_sub(self.nodes.len());
+        if more > 0 {
             crate::huge_pages::reserve(&mut self.nodes, more);
             self.grow(tasks - 1);
         }
