@@ -242,8 +242,7 @@ impl Proc {
     pub fn sleep(&self, ticks: Tick) -> Sleep<'_> {
         Sleep {
             proc: self,
-            ticks,
-            until: None,
+            deadline: Deadline::After(ticks),
         }
     }
 
@@ -251,11 +250,7 @@ impl Proc {
     /// process at slice boundaries inside the burst; other processes then run, and the
     /// burst goes on when the process is dispatched again.
     pub fn compute(&self, ticks: Tick) -> Compute<'_> {
-        Compute {
-            proc: self,
-            ticks,
-            started: false,
-        }
+        Compute { proc: self, ticks }
     }
 
     /// The value of an environment variable.
@@ -473,42 +468,28 @@ impl Future for YieldNow<'_> {
     }
 }
 
+/// Where a sleep stands: not begun (the ticks it lasts) or begun (the tick it ends at).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Deadline {
+    /// Not begun: it lasts this many ticks from its first poll.
+    After(Tick),
+    /// Begun: it ends at this tick.
+    At(Tick),
+}
+
 /// The future of [`Proc::sleep`].
 #[must_use = "nothing happens until this is awaited"]
 pub struct Sleep<'a> {
     proc: &'a Proc,
-    ticks: Tick,
-    until: Option<Tick>,
+    deadline: Deadline,
 }
 
 impl Future for Sleep<'_> {
     type Output = Tick;
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Tick> {
-        let mut core = self.proc.core.borrow_mut();
-        let mut first = self.until.is_none();
-        let interrupt = self.proc.interruption(&mut core, &mut first);
-        let until = match self.until {
-            Some(until) => until,
-            None => {
-                core.charge_syscall();
-                if self.ticks == 0 {
-                    return Poll::Ready(0);
-                }
-                let until = core.now.saturating_add(self.ticks);
-                self.until = Some(until);
-                until
-            }
-        };
-        if core.now >= until {
-            return Poll::Ready(0);
-        }
-        // A handler ran: the sleep ends early, with the ticks it had left (sleep(3)).
-        if interrupt.is_some() {
-            return Poll::Ready(until - core.now);
-        }
-        core.action.set(Action::Sleep(until));
-        Poll::Pending
+        let Sleep { proc, deadline } = &mut *self;
+        proc.poll_sleep(deadline)
     }
 }
 
@@ -516,29 +497,68 @@ impl Future for Sleep<'_> {
 #[must_use = "nothing happens until this is awaited"]
 pub struct Compute<'a> {
     proc: &'a Proc,
+    /// The ticks to run, or 0 once the burst has begun.
     ticks: Tick,
-    started: bool,
 }
 
 impl Future for Compute<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        let Compute { proc, ticks } = &mut *self;
+        proc.poll_compute(ticks)
+    }
+}
+
+impl Proc {
+    /// One poll of a sleep ([`Proc::sleep`]); `deadline` keeps where it stands from one
+    /// poll to the next. Ready with the ticks it had left, which are 0 unless a signal
+    /// handler cut it short (sleep(3)).
+    #[inline(always)]
+    pub(crate) fn poll_sleep(&self, deadline: &mut Deadline) -> Poll<Tick> {
+        let mut core = self.core.borrow_mut();
+        let mut first = matches!(deadline, Deadline::After(_));
+        let interrupt = self.interruption(&mut core, &mut first);
+        let until = match *deadline {
+            Deadline::At(until) => until,
+            Deadline::After(ticks) => {
+                core.charge_syscall();
+                if ticks == 0 {
+                    return Poll::Ready(0);
+                }
+                let until = core.now.saturating_add(ticks);
+                *deadline = Deadline::At(until);
+                until
+            }
+        };
+        if core.now >= until {
+            return Poll::Ready(0);
+        }
+        // A handler ran: the sleep ends early, with the ticks it had left.
+        if interrupt.is_some() {
+            return Poll::Ready(until - core.now);
+        }
+        core.action.set(Action::Sleep(until));
+        Poll::Pending
+    }
+
+    /// One poll of a CPU burst ([`Proc::compute`]) of `ticks`, which becomes 0 as the
+    /// burst begins: polled again, it is over.
+    #[inline(always)]
+    pub(crate) fn poll_compute(&self, ticks: &mut Tick) -> Poll<()> {
         // A burst nothing cuts runs here and now; any other, the kernel runs itself,
         // polling again only once it is over.
-        if self.started || self.ticks == 0 {
+        if *ticks == 0 {
             return Poll::Ready(());
         }
-        let proc = self.proc;
-        let left = proc
-            .core
-            .borrow_mut()
-            .burst_at_once(proc.slot, proc.generation, self.ticks);
+        let left =
+            self.core
+                .borrow_mut()
+                .burst_at_once(self.slot, self.generation, std::mem::take(ticks));
         if left == 0 {
             return Poll::Ready(());
         }
-        self.started = true;
-        self.proc.act(Action::Compute(left));
+        self.act(Action::Compute(left));
         Poll::Pending
     }
 }

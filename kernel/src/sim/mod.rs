@@ -23,11 +23,14 @@
 //! ```
 
 mod job;
+mod program;
 mod random;
 mod report;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+
+use program::{JobProgram, Shared};
 
 use vproc_ipc::Errno;
 use vproc_sched::{Policy, Tick};
@@ -79,11 +82,12 @@ pub fn simulate(
     let policy = kernel.policy_name().to_string();
     let mut order: Vec<usize> = (0..workload.jobs.len()).collect();
     order.sort_by_key(|&i| workload.jobs[i].arrival);
-    // Reports in the order jobs finish: appending touches memory in order, where
-    // writing each at its job's place would miss the cache once a job.
-    let finished: Rc<RefCell<Vec<JobReport>>> =
-        Rc::new(RefCell::new(Vec::with_capacity(workload.jobs.len())));
-    let io_time = workload.io_time;
+    // Jobs note how they went in the order they finish: appending touches memory in
+    // order, where writing each at its job's place would miss the cache once a job.
+    let shared = Rc::new(Shared {
+        io_time: workload.io_time,
+        finished: RefCell::new(Vec::with_capacity(workload.jobs.len())),
+    });
     for &i in &order {
         let job = &workload.jobs[i];
         // The jobs report for themselves: none is waited for, so none leaves a status.
@@ -95,37 +99,11 @@ pub fn simulate(
             command = command.tickets(tickets);
         }
         let (length, io_every) = (job.length, job.io_every);
-        let finished = finished.clone();
-        kernel.spawn_fn_at(job.arrival, command, move |p| async move {
-            let mut left = length;
-            loop {
-                let burst = if io_every > 0 {
-                    io_every.min(left)
-                } else {
-                    left
-                };
-                p.compute(burst).await;
-                left -= burst;
-                if left == 0 {
-                    break;
-                }
-                p.sleep(io_time).await;
-            }
-            let stat = p.sched_stat();
-            let (arrival, completion) = (stat.created, p.now());
-            let first_run = stat.first_run.unwrap_or(arrival);
-            finished.borrow_mut().push(JobReport {
-                id: i,
-                pid: p.pid(),
-                arrival,
-                length,
-                first_run,
-                completion,
-                response: first_run - arrival,
-                turnaround: completion - arrival,
-                wait: stat.run_delay,
-                io: stat.blocked,
-            });
+        let shared = shared.clone();
+        // MAX_JOBS is below u32::MAX: the number fits.
+        let id = i as u32;
+        kernel.spawn_fn_at(job.arrival, command, move |p| {
+            JobProgram::new(p, shared, id, length, io_every)
         })?;
     }
     let stop = kernel.run()?;
@@ -142,9 +120,21 @@ pub fn simulate(
     let context_switches = kernel.context_switches();
     drop(kernel);
     let mut by_id: Vec<Option<JobReport>> = vec![None; workload.jobs.len()];
-    for report in finished.take() {
-        let id = report.id;
-        by_id[id] = Some(report);
+    for done in shared.finished.take() {
+        let arrival = done.stat.created;
+        let first_run = done.stat.first_run.unwrap_or(arrival);
+        by_id[done.id] = Some(JobReport {
+            id: done.id,
+            pid: done.pid,
+            arrival,
+            length: workload.jobs[done.id].length,
+            first_run,
+            completion: done.completion,
+            response: first_run - arrival,
+            turnaround: done.completion - arrival,
+            wait: done.stat.run_delay,
+            io: done.stat.blocked,
+        });
     }
     let jobs = by_id
         .into_iter()
