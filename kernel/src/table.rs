@@ -156,8 +156,12 @@ impl ProcessTable {
     #[inline]
     pub(crate) fn prefetch_program(&self, slot: u32) {
         if let Some(Some(program)) = self.slots.get(slot as usize).map(|p| &p.program) {
-            let future: *const dyn std::future::Future<Output = u8> = &**program;
-            crate::prefetch::prefetch(future.cast(), 128);
+            let future: &dyn std::future::Future<Output = u8> = &**program;
+            let bytes = std::mem::size_of_val(future);
+            crate::prefetch::prefetch(
+                (future as *const dyn std::future::Future<Output = u8>).cast(),
+                bytes,
+            );
         }
     }
 
