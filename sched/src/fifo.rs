@@ -39,7 +39,7 @@ impl Policy for FifoPolicy {
     }
 
     fn enqueue(&mut self, task: TaskId, _why: Requeue, _now: Tick) {
-        if self.queue.list_of(task).is_none() {
+        if !self.queue.contains(task) {
             self.queue.push_back(0, task);
         }
     }
@@ -64,9 +64,10 @@ impl Policy for FifoPolicy {
 
     fn peek_after(&self, task: TaskId) -> Option<TaskId> {
         // The running task has left the queue: its successor is the head.
-        let next = match self.queue.list_of(task) {
-            Some(_) => self.queue.next(task),
-            None => self.queue.front(0),
+        let next = if self.queue.contains(task) {
+            self.queue.next(task)
+        } else {
+            self.queue.front(0)
         }?;
         self.queue.prefetch(next);
         Some(next)

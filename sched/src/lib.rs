@@ -51,7 +51,7 @@ mod stride;
 pub use by_name::{POLICY_NAMES, SchedError, by_name};
 pub use fair::{FairPolicy, NICE_WEIGHTS};
 pub use fifo::FifoPolicy;
-pub use lists::TaskLists;
+pub use lists::{After, TaskLists};
 pub use lottery::LotteryPolicy;
 pub use mlfq::{MlfqConfig, MlfqPolicy};
 pub use policy::{NICE_MAX, NICE_MIN, Policy, Requeue, TaskId, TaskParams, Tick, nice_level};

@@ -3,20 +3,40 @@
 
 use crate::TaskId;
 
-const NIL: u32 = u32::MAX;
+/// The link of a task on no list.
+const DETACHED: u32 = u32::MAX;
+
+/// `END | list` stands where a task has no neighbour on its list (before the head, after
+/// the tail), and as both ends of an empty list: a link names its list without a field of
+/// its own for it. Task numbers are below this bit.
+const END: u32 = 1 << 31;
+
+/// Task numbers (and lists) are below this.
+const MAX_TASKS: usize = END as usize;
+
+/// The end marker of `list`.
+#[inline]
+fn end(list: usize) -> u32 {
+    END | list as u32
+}
+
+/// Whether `link` is an end marker (not a task).
+#[inline]
+fn is_end(link: u32) -> bool {
+    link & END != 0
+}
 
 #[derive(Clone, Copy, Debug)]
 struct Link {
+    /// The task before, or `END | list` for the head; `DETACHED` off any list.
     prev: u32,
+    /// The task after, or `END | list` for the tail; `DETACHED` off any list.
     next: u32,
-    /// The list the task is on, or `NIL`.
-    list: u32,
 }
 
 const UNLINKED: Link = Link {
-    prev: NIL,
-    next: NIL,
-    list: NIL,
+    prev: DETACHED,
+    next: DETACHED,
 };
 
 /// A task's links and its policy's record of it, side by side: the policy reads both
@@ -27,10 +47,20 @@ struct Node<T> {
     data: T,
 }
 
+/// The first and last task of a list, or both its end marker when it is empty.
 #[derive(Clone, Copy, Debug)]
 struct Ends {
     head: u32,
     tail: u32,
+}
+
+/// What follows a task on its list ([`TaskLists::after`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum After {
+    /// The next task.
+    Task(TaskId),
+    /// Nothing: the task is the last of this list.
+    End(usize),
 }
 
 /// A fixed number of FIFO lists over one arena of tasks. A task is on at most one list.
@@ -39,7 +69,12 @@ struct Ends {
 /// removing it from the middle costs O(1) and no allocation once the table has grown.
 /// Each task's entry also holds a `T` of the policy's own ([`data`](TaskLists::data)),
 /// which stays when the task leaves its list: a policy that keeps an account of each
-/// task reads it with the links, not from a table of its own elsewhere in memory.
+/// task reads it with the links, not from a table of its own elsewhere in memory. An
+/// entry is two task numbers and the `T`: with a `T` of 8 bytes, four entries share a
+/// cache line.
+///
+/// Task numbers must be below [`MAX_TASKS`](TaskLists::MAX_TASKS) (2³¹), and so must the
+/// number of lists.
 #[derive(Clone, Debug)]
 pub struct TaskLists<T = ()> {
     nodes: Vec<Node<T>>,
@@ -47,18 +82,26 @@ pub struct TaskLists<T = ()> {
     len: usize,
 }
 
+impl<T> TaskLists<T> {
+    /// Task numbers must be below this (2³¹), and there are fewer lists.
+    pub const MAX_TASKS: usize = MAX_TASKS;
+}
+
 impl<T: Clone + Default> TaskLists<T> {
     /// `lists` empty lists.
+    ///
+    /// # Panics
+    /// If `lists` is [`MAX_TASKS`](TaskLists::MAX_TASKS) or more.
     pub fn new(lists: usize) -> Self {
+        assert!(lists < MAX_TASKS, "{lists} lists: at most {MAX_TASKS}");
         TaskLists {
             nodes: Vec::new(),
-            ends: vec![
-                Ends {
-                    head: NIL,
-                    tail: NIL
-                };
-                lists
-            ],
+            ends: (0..lists)
+                .map(|list| Ends {
+                    head: end(list),
+                    tail: end(list),
+                })
+                .collect(),
             len: 0,
         }
     }
@@ -73,13 +116,12 @@ impl<T: Clone + Default> TaskLists<T> {
         self.len == 0
     }
 
-    /// The list `task` is on, if any.
+    /// Whether `task` is on a list.
     #[inline]
-    pub fn list_of(&self, task: TaskId) -> Option<usize> {
-        match self.nodes.get(task.index()) {
-            Some(node) if node.link.list != NIL => Some(node.link.list as usize),
-            _ => None,
-        }
+    pub fn contains(&self, task: TaskId) -> bool {
+        self.nodes
+            .get(task.index())
+            .is_some_and(|node| node.link.next != DETACHED)
     }
 
     /// The policy's record of `task`, if the table has grown to it (a task never given
@@ -90,6 +132,9 @@ impl<T: Clone + Default> TaskLists<T> {
     }
 
     /// The policy's record of `task`, made (as `T::default()`) if it has none yet.
+    ///
+    /// # Panics
+    /// If `task` is not below [`MAX_TASKS`](TaskLists::MAX_TASKS).
     #[inline]
     pub fn data_mut(&mut self, task: TaskId) -> &mut T {
         let i = self.grow_to(task);
@@ -111,14 +156,28 @@ impl<T: Clone + Default> TaskLists<T> {
     #[inline]
     pub fn front(&self, list: usize) -> Option<TaskId> {
         let head = self.ends[list].head;
-        (head != NIL).then_some(TaskId(head))
+        (!is_end(head)).then_some(TaskId(head))
     }
 
     /// The task after `task` on its list, if `task` is on one and is not the last.
     #[inline]
     pub fn next(&self, task: TaskId) -> Option<TaskId> {
-        let link = &self.nodes.get(task.index())?.link;
-        (link.list != NIL && link.next != NIL).then_some(TaskId(link.next))
+        match self.after(task)? {
+            After::Task(next) => Some(next),
+            After::End(_) => None,
+        }
+    }
+
+    /// What follows `task` on its list: the next task, or the end of the list (which
+    /// names the list); `None` if `task` is on no list.
+    #[inline]
+    pub fn after(&self, task: TaskId) -> Option<After> {
+        let next = self.nodes.get(task.index())?.link.next;
+        Some(match next {
+            DETACHED => return None,
+            next if is_end(next) => After::End((next & !END) as usize),
+            next => After::Task(TaskId(next)),
+        })
     }
 
     /// Starts fetching the entry of `task` (its links and record) into the cache (a hint).
@@ -130,13 +189,14 @@ impl<T: Clone + Default> TaskLists<T> {
     /// Whether `list` is empty.
     #[inline]
     pub fn list_is_empty(&self, list: usize) -> bool {
-        self.ends[list].head == NIL
+        is_end(self.ends[list].head)
     }
 
     /// Appends `task` to `list`, taking it off the list it was on.
     ///
     /// # Panics
-    /// If `list` is not below the number of lists, as slice indexing does.
+    /// If `list` is not below the number of lists, as slice indexing does, or `task` is
+    /// not below [`MAX_TASKS`](TaskLists::MAX_TASKS).
     #[inline]
     pub fn push_back(&mut self, list: usize, task: TaskId) {
         self.insert(list, task, false);
@@ -145,7 +205,7 @@ impl<T: Clone + Default> TaskLists<T> {
     /// Puts `task` at the head of `list`, taking it off the list it was on.
     ///
     /// # Panics
-    /// If `list` is not below the number of lists, as slice indexing does.
+    /// As [`push_back`](TaskLists::push_back).
     #[inline]
     pub fn push_front(&mut self, list: usize, task: TaskId) {
         self.insert(list, task, true);
@@ -163,8 +223,9 @@ impl<T: Clone + Default> TaskLists<T> {
 
     /// Makes room for the tasks numbered below `tasks` at once, in huge pages where the
     /// table is big (see [`huge_pages`](crate::huge_pages)): none of them grows the table
-    /// when it is first linked.
+    /// when it is first linked. Room for more than [`MAX_TASKS`](TaskLists::MAX_TASKS) is room for that many.
     pub fn reserve(&mut self, tasks: usize) {
+        let tasks = tasks.min(MAX_TASKS);
         let more = tasks.saturating_sub(self.nodes.len());
         if more > 0 {
             crate::huge_pages::reserve(&mut self.nodes, more);
@@ -174,6 +235,10 @@ impl<T: Clone + Default> TaskLists<T> {
 
     #[cold]
     fn grow(&mut self, i: usize) {
+        assert!(
+            i < MAX_TASKS,
+            "task {i}: task numbers are below {MAX_TASKS}"
+        );
         self.nodes.resize(
             i + 1,
             Node {
@@ -201,15 +266,14 @@ impl<T: Clone + Default> TaskLists<T> {
         let id = i as u32;
         let head = ends.head;
         ends.head = id;
-        if head == NIL {
+        if is_end(head) {
             ends.tail = id;
         } else {
             self.nodes[head as usize].link.prev = id;
         }
         self.nodes[i].link = Link {
-            prev: NIL,
+            prev: end(list),
             next: head,
-            list: list as u32,
         };
         self.len += 1;
     }
@@ -222,7 +286,7 @@ impl<T: Clone + Default> TaskLists<T> {
     /// builds also if it is on a list).
     #[inline]
     pub fn push_back_unlinked(&mut self, list: usize, task: TaskId) {
-        debug_assert!(self.list_of(task).is_none(), "{task:?} is on a list");
+        debug_assert!(!self.contains(task), "{task:?} is on a list");
         self.link_back(list, task.index());
     }
 
@@ -232,15 +296,14 @@ impl<T: Clone + Default> TaskLists<T> {
         let id = i as u32;
         let tail = ends.tail;
         ends.tail = id;
-        if tail == NIL {
+        if is_end(tail) {
             ends.head = id;
         } else {
             self.nodes[tail as usize].link.next = id;
         }
         self.nodes[i].link = Link {
             prev: tail,
-            next: NIL,
-            list: list as u32,
+            next: end(list),
         };
         self.len += 1;
     }
@@ -253,26 +316,27 @@ impl<T: Clone + Default> TaskLists<T> {
         Some(head)
     }
 
-    /// Removes `task` from whatever list it is on. Returns the list, or `None` if it was on
-    /// none.
+    /// Removes `task` from whatever list it is on. Returns whether it was on one.
     #[inline]
-    pub fn remove(&mut self, task: TaskId) -> Option<usize> {
-        let list = self.list_of(task)?;
+    pub fn remove(&mut self, task: TaskId) -> bool {
+        if !self.contains(task) {
+            return false;
+        }
         self.unlink(task);
-        Some(list)
+        true
     }
 
-    #[inline]
+    #[inline(always)]
     fn unlink(&mut self, task: TaskId) {
         let link = std::mem::replace(&mut self.nodes[task.index()].link, UNLINKED);
-        let ends = &mut self.ends[link.list as usize];
-        if link.prev == NIL {
-            ends.head = link.next;
+        // A neighbour's link, or the end of the list the marker names.
+        if is_end(link.prev) {
+            self.ends[(link.prev & !END) as usize].head = link.next;
         } else {
             self.nodes[link.prev as usize].link.next = link.next;
         }
-        if link.next == NIL {
-            ends.tail = link.prev;
+        if is_end(link.next) {
+            self.ends[(link.next & !END) as usize].tail = link.prev;
         } else {
             self.nodes[link.next as usize].link.prev = link.prev;
         }
@@ -283,7 +347,7 @@ impl<T: Clone + Default> TaskLists<T> {
     pub fn iter(&self, list: usize) -> impl Iterator<Item = TaskId> + '_ {
         let mut at = self.ends[list].head;
         std::iter::from_fn(move || {
-            if at == NIL {
+            if is_end(at) {
                 return None;
             }
             let task = TaskId(at);
@@ -326,6 +390,12 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_is_two_task_numbers_and_the_record() {
+        assert_eq!(std::mem::size_of::<Node<()>>(), 8);
+        assert_eq!(std::mem::size_of::<Node<[u32; 2]>>(), 16);
+    }
+
+    #[test]
     fn reserved_tasks_are_linked_without_growing_the_table() {
         let mut lists: TaskLists<u8> = TaskLists::new(2);
         lists.reserve(1000);
@@ -364,7 +434,7 @@ mod tests {
                     }
                     Op::PushBackUnlinked(l, t) => {
                         let task = TaskId(t);
-                        if lists.data(task).is_some() && lists.list_of(task).is_none() {
+                        if lists.data(task).is_some() && !lists.contains(task) {
                             lists.push_back_unlinked(l, task);
                         } else {
                             lists.push_back(l, task);
@@ -380,7 +450,7 @@ mod tests {
                         if let Some(l) = expected {
                             model[l].retain(|&x| x != t);
                         }
-                        prop_assert_eq!(lists.remove(TaskId(t)), expected);
+                        prop_assert_eq!(lists.remove(TaskId(t)), expected.is_some());
                     }
                     Op::Mark(t, v) => {
                         match lists.existing_data_mut(TaskId(t)) {
@@ -396,6 +466,15 @@ mod tests {
                     prop_assert_eq!(&got, &q.iter().copied().collect::<Vec<_>>());
                 }
                 prop_assert_eq!(lists.len(), model.iter().map(VecDeque::len).sum::<usize>());
+                // Each task knows what follows it, and the end names its list.
+                for t in 0..16u32 {
+                    let expected = model.iter().enumerate().find_map(|(l, q)| {
+                        let at = q.iter().position(|&x| x == t)?;
+                        Some(q.get(at + 1).map_or(After::End(l), |&n| After::Task(TaskId(n))))
+                    });
+                    prop_assert_eq!(lists.after(TaskId(t)), expected);
+                    prop_assert_eq!(lists.contains(TaskId(t)), expected.is_some());
+                }
                 for (t, &mark) in marks.iter().enumerate() {
                     let got = lists.data(TaskId(t as u32)).copied().unwrap_or_default();
                     prop_assert_eq!(got, mark);

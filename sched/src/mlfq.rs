@@ -1,14 +1,20 @@
 //! The multi-level feedback queue, with OSTEP's rules and options.
 
-use crate::lists::TaskLists;
+use crate::lists::{After, TaskLists};
 use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick};
 
 /// How an [`MlfqPolicy`] is set up; queues are numbered from the top (0 runs first).
+///
+/// A policy keeps each job's account in 8 bytes, so it takes at most
+/// [`MAX_QUEUES`](MlfqConfig::MAX_QUEUES) queues, quanta of at most
+/// [`MAX_QUANTUM`](MlfqConfig::MAX_QUANTUM) ticks and allotments of at most
+/// [`MAX_ALLOTMENT`](MlfqConfig::MAX_ALLOTMENT) quanta: larger values are cut to those.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MlfqConfig {
     /// The quantum of each queue, top first.
     pub quanta: Vec<Tick>,
-    /// How many quanta a job may use in each queue before it moves down, top first.
+    /// How many quanta a job may use in each queue before it moves down, top first (a
+    /// queue beyond the list takes the allotment of the one above it).
     pub allotments: Vec<u32>,
     /// Every `boost` ticks (at t ≠ 0) every job goes back to the top queue.
     pub boost: Option<Tick>,
@@ -30,6 +36,13 @@ impl Default for MlfqConfig {
 }
 
 impl MlfqConfig {
+    /// The most queues a policy takes (more are left out).
+    pub const MAX_QUEUES: usize = Job::RETIRED as usize;
+    /// The longest quantum a policy takes, in ticks (a longer one is cut to it).
+    pub const MAX_QUANTUM: Tick = u32::MAX as Tick;
+    /// The largest allotment a policy takes, in quanta (a larger one is cut to it).
+    pub const MAX_ALLOTMENT: u32 = u16::MAX as u32;
+
     /// `queues` queues with the same quantum and allotment.
     pub fn uniform(queues: usize, quantum: Tick, allotment: u32) -> Self {
         let queues = queues.max(1);
@@ -43,17 +56,18 @@ impl MlfqConfig {
     }
 }
 
-/// A job's account, kept beside its queue links (one cache line holds both).
+/// A job's account, kept beside its queue links: 8 bytes, with them 16, four jobs to a
+/// cache line.
 #[derive(Clone, Copy, Debug)]
 struct Job {
-    ticks_left: Tick,
+    ticks_left: u32,
     /// Its queue, or [`Job::RETIRED`] for a task not admitted or retired.
-    queue: u32,
-    allot_left: u32,
+    queue: u16,
+    allot_left: u16,
 }
 
 impl Job {
-    const RETIRED: u32 = u32::MAX;
+    const RETIRED: u16 = u16::MAX;
 
     fn is_live(&self) -> bool {
         self.queue != Job::RETIRED
@@ -85,7 +99,7 @@ enum Reset {
     Fresh,
     /// The quantum of this queue ran out as it blocked: the reset comes first, then that
     /// quantum counts against the fresh allotment.
-    Expired(u32),
+    Expired(u16),
 }
 
 /// OSTEP's MLFQ (chapter 8). New jobs enter the top queue; the first job of the highest
@@ -104,6 +118,8 @@ enum Reset {
 #[derive(Clone, Debug)]
 pub struct MlfqPolicy {
     config: MlfqConfig,
+    /// Each queue's quantum and allotment, as a job's account holds them.
+    levels: Levels,
     /// The queues, with each job's account beside its links.
     queues: TaskLists<Job>,
     /// The task handed out by the last pick, off its queue (unless a boost put it back)
@@ -130,14 +146,14 @@ pub struct MlfqPolicy {
 
 impl MlfqPolicy {
     /// An MLFQ with this configuration.
-    pub fn new(mut config: MlfqConfig) -> Self {
-        // A queue's number must fit a job's account (as no machine has the memory for
-        // four billion queues, this only makes the bound plain).
-        config.quanta.truncate(Job::RETIRED as usize);
-        config.allotments.truncate(Job::RETIRED as usize);
-        let levels = config.quanta.len().max(1);
+    ///
+    /// Queues, quanta and allotments beyond what a job's account holds are cut to the
+    /// most it holds (see [`MlfqConfig`]).
+    pub fn new(config: MlfqConfig) -> Self {
+        let levels = Levels::of(&config);
         MlfqPolicy {
-            queues: TaskLists::new(levels),
+            queues: TaskLists::new(levels.count().max(1)),
+            levels,
             config,
             running: None,
             charged: None,
@@ -160,7 +176,7 @@ impl MlfqPolicy {
     }
 
     fn levels(&self) -> usize {
-        self.config.quanta.len()
+        self.levels.count()
     }
 
     /// The job `pick_next` would run now: the head of the highest non-empty queue.
@@ -218,7 +234,7 @@ impl MlfqPolicy {
             self.admit(task, &TaskParams::default(), now);
         }
         let queue = self.queues.data_mut(task).level();
-        if self.queues.list_of(task).is_some() {
+        if self.queues.contains(task) {
             // A boost put it back in its place; a yield still sends it to the back.
             if why == Requeue::Yielded {
                 self.queues.push_back(queue, task);
@@ -255,12 +271,12 @@ impl MlfqPolicy {
                 self.queues.push_back(top, task);
             }
         }
-        let (ticks, allot) = self.config.fresh(top);
+        let (ticks, allot) = self.levels.fresh(top);
         for job in self.queues.data_iter_mut() {
             if job.is_live() {
                 *job = Job {
                     ticks_left: ticks,
-                    queue: top as u32,
+                    queue: top as u16,
                     allot_left: allot,
                 };
             }
@@ -277,15 +293,56 @@ impl MlfqPolicy {
     }
 }
 
-impl MlfqConfig {
+/// A queue's quantum and allotment, as a job's account holds them.
+#[derive(Clone, Copy, Debug)]
+struct Level {
+    quantum: u32,
+    allotment: u16,
+}
+
+/// The queues' quanta and allotments, top first.
+#[derive(Clone, Debug)]
+struct Levels(Vec<Level>);
+
+impl Levels {
+    /// The levels `config` gives, cut to what a job's account holds; a queue with no
+    /// allotment of its own takes the one above it.
+    fn of(config: &MlfqConfig) -> Self {
+        let mut allotment = 1;
+        let levels = config
+            .quanta
+            .iter()
+            .take(MlfqConfig::MAX_QUEUES)
+            .enumerate()
+            .map(|(queue, &quantum)| {
+                allotment = config.allotments.get(queue).copied().unwrap_or(allotment);
+                Level {
+                    quantum: u32::try_from(quantum.min(MlfqConfig::MAX_QUANTUM))
+                        .unwrap_or(u32::MAX),
+                    allotment: u16::try_from(allotment.min(MlfqConfig::MAX_ALLOTMENT))
+                        .unwrap_or(u16::MAX),
+                }
+            })
+            .collect();
+        Levels(levels)
+    }
+
+    fn count(&self) -> usize {
+        self.0.len()
+    }
+
     /// The quantum and allotment a job starts with in `queue`.
-    fn fresh(&self, queue: usize) -> (Tick, u32) {
-        (self.quanta[queue], self.allotments[queue])
+    #[inline]
+    fn fresh(&self, queue: usize) -> (u32, u16) {
+        let level = self.0[queue];
+        (level.quantum, level.allotment)
     }
 
     /// The queue one below `queue` (the bottom queue for the bottom one).
-    fn below(&self, queue: usize) -> u32 {
-        (queue + 1).min(self.quanta.len() - 1) as u32
+    #[inline]
+    fn below(&self, queue: usize) -> u16 {
+        // Fewer levels than `Job::RETIRED`: the number fits.
+        (queue + 1).min(self.0.len() - 1) as u16
     }
 
     /// `job` used up its quantum: a fresh one, and one below once its allotment is used up.
@@ -296,7 +353,7 @@ impl MlfqConfig {
             job.queue = self.below(job.level());
             (job.ticks_left, job.allot_left) = self.fresh(job.level());
         } else {
-            job.ticks_left = self.quanta[job.level()];
+            job.ticks_left = self.0[job.level()].quantum;
         }
     }
 
@@ -313,7 +370,7 @@ impl MlfqConfig {
             Reset::Expired(queue) => queue as usize,
         };
         let (ticks, allot) = self.fresh(queue);
-        job.queue = queue as u32;
+        job.queue = queue as u16;
         (job.ticks_left, job.allot_left) = (ticks, allot.saturating_sub(1));
         if job.allot_left == 0 {
             job.queue = self.below(queue);
@@ -329,7 +386,7 @@ impl Policy for MlfqPolicy {
 
     fn admit(&mut self, task: TaskId, _params: &TaskParams, _now: Tick) {
         self.queues.remove(task);
-        let (ticks, allot) = self.config.fresh(0);
+        let (ticks, allot) = self.levels.fresh(0);
         *self.queues.data_mut(task) = Job {
             ticks_left: ticks,
             queue: 0,
@@ -363,10 +420,10 @@ impl Policy for MlfqPolicy {
                         .resets
                         .get_mut(task.index())
                         .map_or(Reset::None, std::mem::take);
-                    self.config.reset_for_io(job, reset);
+                    self.levels.reset_for_io(job, reset);
                 }
                 let queue = job.level();
-                if self.queues.list_of(task).is_some() {
+                if self.queues.contains(task) {
                     return;
                 }
                 queue
@@ -407,7 +464,9 @@ impl Policy for MlfqPolicy {
     }
 
     fn slice(&self, task: TaskId) -> Tick {
-        self.queues.data(task).map_or(1, |j| j.ticks_left.max(1))
+        self.queues
+            .data(task)
+            .map_or(1, |j| Tick::from(j.ticks_left.max(1)))
     }
 
     fn charge(&mut self, task: TaskId, ran: Tick, _now: Tick) {
@@ -427,10 +486,12 @@ impl Policy for MlfqPolicy {
             return;
         };
         let queue = job.queue;
-        job.ticks_left = job.ticks_left.saturating_sub(ran);
+        job.ticks_left = job
+            .ticks_left
+            .saturating_sub(u32::try_from(ran).unwrap_or(u32::MAX));
         let expired = ran > 0 && job.ticks_left == 0;
         if expired {
-            self.config.expire(job);
+            self.levels.expire(job);
         }
         let level = job.level();
         self.charged = Some(task);
@@ -513,11 +574,11 @@ impl Policy for MlfqPolicy {
     }
 
     fn peek_after(&self, task: TaskId) -> Option<TaskId> {
-        let next = match self.queues.list_of(task) {
-            Some(queue) => self
-                .queues
-                .next(task)
-                .or_else(|| (queue + 1..self.levels()).find_map(|q| self.queues.front(q)))?,
+        let next = match self.queues.after(task) {
+            Some(After::Task(next)) => next,
+            Some(After::End(queue)) => {
+                (queue + 1..self.levels()).find_map(|q| self.queues.front(q))?
+            }
             // The running job is off its queue: after it comes the head.
             None if self.running == Some(task) => self.head()?,
             None => return None,
@@ -527,9 +588,8 @@ impl Policy for MlfqPolicy {
     }
 
     fn ready_len(&self) -> usize {
-        let linked = |task: Option<TaskId>| {
-            usize::from(task.is_some_and(|t| self.queues.list_of(t).is_some()))
-        };
+        let linked =
+            |task: Option<TaskId>| usize::from(task.is_some_and(|t| self.queues.contains(t)));
         self.queues.len() - linked(self.running) - linked(self.parked)
     }
 
@@ -541,6 +601,42 @@ impl Policy for MlfqPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_account_is_8_bytes() {
+        assert_eq!(std::mem::size_of::<Job>(), 8);
+    }
+
+    #[test]
+    fn quanta_are_cut_to_the_account_and_missing_allotments_repeat() {
+        let mut mlfq = MlfqPolicy::new(MlfqConfig {
+            quanta: vec![5_000_000_000, 4, 4],
+            allotments: vec![2],
+            ..MlfqConfig::default()
+        });
+        let job = TaskId(0);
+        mlfq.admit(job, &TaskParams::default(), 0);
+        mlfq.enqueue(job, Requeue::New, 0);
+        let mut now = 0;
+        let mut run = |mlfq: &mut MlfqPolicy| {
+            assert_eq!(mlfq.pick_next(now), Some(job));
+            let slice = mlfq.slice(job);
+            now += slice;
+            mlfq.charge(job, slice, now);
+            mlfq.enqueue(job, Requeue::Preempted, now);
+            slice
+        };
+        // Two quanta of u32::MAX ticks in the top queue, then two of 4 in the next (its
+        // allotment is the top queue's), then the bottom.
+        assert_eq!(run(&mut mlfq), Tick::from(u32::MAX));
+        assert_eq!(mlfq.queue_of(job), Some(0));
+        assert_eq!(run(&mut mlfq), Tick::from(u32::MAX));
+        assert_eq!(mlfq.queue_of(job), Some(1));
+        assert_eq!(run(&mut mlfq), 4);
+        assert_eq!(mlfq.queue_of(job), Some(1));
+        assert_eq!(run(&mut mlfq), 4);
+        assert_eq!(mlfq.queue_of(job), Some(2));
+    }
 
     #[test]
     fn peek_after_foresees_the_next_picks() {
