@@ -265,6 +265,25 @@ fn bad_arguments_give_a_clear_error_and_status_2() {
             "2 queues",
         ),
         (
+            &["--policy", "mlfq", "--lengths", "5", "--queues", "70000"][..],
+            "at most 65535 queues",
+        ),
+        (
+            &[
+                "--policy",
+                "mlfq",
+                "--lengths",
+                "5",
+                "--quantum",
+                "5000000000",
+            ][..],
+            "at most 4294967295 ticks",
+        ),
+        (
+            &["--policy", "mlfq", "--lengths", "5", "--allotment", "70000"][..],
+            "an allotment of 70000 quanta",
+        ),
+        (
             &["--policy", "rr", "--lengths", "5", "--sweep", "colour=1..3"][..],
             "--sweep",
         ),

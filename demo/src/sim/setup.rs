@@ -122,10 +122,29 @@ fn mlfq_config(args: &SimArgs, quantum: Tick) -> Result<MlfqConfig, Usage> {
             if queues == 0 {
                 return Err(Usage("--queues must be at least 1".into()));
             }
+            if queues > MlfqConfig::MAX_QUEUES {
+                return Err(Usage(format!(
+                    "--queues {queues}: mlfq takes at most {} queues",
+                    MlfqConfig::MAX_QUEUES
+                )));
+            }
             vec![quantum; queues]
         }
     };
-    let allotments: Vec<u32> = match &args.allotments {
+    if quanta.len() > MlfqConfig::MAX_QUEUES {
+        return Err(Usage(format!(
+            "--quanta gives {} queues: mlfq takes at most {}",
+            quanta.len(),
+            MlfqConfig::MAX_QUEUES
+        )));
+    }
+    if let Some(&long) = quanta.iter().find(|&&q| q > MlfqConfig::MAX_QUANTUM) {
+        return Err(Usage(format!(
+            "a quantum of {long} ticks: mlfq's quanta are at most {} ticks",
+            MlfqConfig::MAX_QUANTUM
+        )));
+    }
+    let allotments: Vec<u64> = match &args.allotments {
         Some(text) => {
             let values = list("allotments", text)?;
             if values.len() != quanta.len() {
@@ -136,18 +155,29 @@ fn mlfq_config(args: &SimArgs, quantum: Tick) -> Result<MlfqConfig, Usage> {
                 )));
             }
             values
-                .into_iter()
-                .map(|v| v.min(u64::from(u32::MAX)) as u32)
-                .collect()
         }
         None => {
             let allotment = args.allotment.unwrap_or(1);
             if allotment == 0 {
                 return Err(Usage("--allotment must be at least 1".into()));
             }
-            vec![allotment; quanta.len()]
+            vec![u64::from(allotment); quanta.len()]
         }
     };
+    let allotments = allotments
+        .into_iter()
+        .map(|a| {
+            u32::try_from(a)
+                .ok()
+                .filter(|&a| a <= MlfqConfig::MAX_ALLOTMENT)
+                .ok_or_else(|| {
+                    Usage(format!(
+                        "an allotment of {a} quanta: mlfq's allotments are at most {} quanta",
+                        MlfqConfig::MAX_ALLOTMENT
+                    ))
+                })
+        })
+        .collect::<Result<Vec<u32>, Usage>>()?;
     if args.boost == Some(0) {
         return Err(Usage(
             "--boost must be at least 1 (leave it out for no boost)".into(),
