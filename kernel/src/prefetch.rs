@@ -7,25 +7,28 @@
 pub(crate) const MIN_PROCESSES: usize = 1024;
 
 /// The size of a cache line on the CPUs that matter here.
-#[cfg(target_arch = "x86_64")]
 const LINE: usize = 64;
 
-/// Asks for the cache lines of the `bytes` bytes at `at`; a hint that never faults.
+/// Asks for the cache line `at` falls in; a hint that never faults.
 #[inline(always)]
-pub(crate) fn prefetch(at: *const u8, bytes: usize) {
+pub(crate) fn prefetch_line(at: *const u8) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // Every line the bytes touch, from the one `at` falls in.
-        let first = at.wrapping_sub(at as usize % LINE);
-        let mut offset = 0;
-        while offset < bytes + at as usize % LINE {
-            // SAFETY: prefetching is a hint; it never faults, whatever the address, and
-            // `wrapping_add` makes no claim that the address is in bounds.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(offset).cast::<i8>()) };
-            offset += LINE;
-        }
+        // SAFETY: prefetching is a hint; it never faults, whatever the address (and
+        // the callers' `wrapping_add` makes no claim that it is in bounds).
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast::<i8>()) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (at, bytes);
+    let _ = at;
+}
+
+/// Asks for the first two cache lines of the `bytes` bytes at `at` (one, if they fit in
+/// one): a hint that never faults, in at most two instructions and no loop.
+#[inline(always)]
+pub(crate) fn prefetch_two_lines(at: *const u8, bytes: usize) {
+    prefetch_line(at);
+    if at as usize % LINE + bytes > LINE {
+        prefetch_line(at.wrapping_add(LINE));
+    }
 }

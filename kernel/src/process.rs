@@ -121,6 +121,8 @@ fn block_code(on: WaitOn) -> u64 {
 /// The bytes at the start of a [`Process`] that hold what a dispatch touches, which the
 /// run loop prefetches: its first two cache lines.
 pub(crate) const HOT_BYTES: usize = 128;
+// The run loop prefetches two lines of an entry.
+const _: () = assert!(HOT_BYTES <= 128);
 
 /// A process's working directory, shared by the processes that have the same one.
 pub(crate) type Cwd = Rc<String>;

@@ -147,21 +147,20 @@ impl ProcessTable {
     #[inline]
     pub(crate) fn prefetch(&self, slot: u32) {
         if let Some(process) = self.slots.get(slot as usize) {
-            crate::prefetch::prefetch((process as *const Process).cast(), HOT_BYTES);
+            crate::prefetch::prefetch_two_lines((process as *const Process).cast(), HOT_BYTES);
         }
     }
 
-    /// Starts fetching the program future of `slot`; its entry should be in the cache
-    /// already (from [`prefetch`](ProcessTable::prefetch)).
+    /// Starts fetching the program future of `slot` (its first two cache lines, or one
+    /// if it fits in one); its entry should be in the cache already (from
+    /// [`prefetch`](ProcessTable::prefetch)).
     #[inline]
     pub(crate) fn prefetch_program(&self, slot: u32) {
         if let Some(Some(program)) = self.slots.get(slot as usize).map(|p| &p.program) {
             let future: &dyn std::future::Future<Output = u8> = &**program;
             let bytes = std::mem::size_of_val(future);
-            crate::prefetch::prefetch(
-                (future as *const dyn std::future::Future<Output = u8>).cast(),
-                bytes,
-            );
+            let at: *const dyn std::future::Future<Output = u8> = future;
+            crate::prefetch::prefetch_two_lines(at.cast(), bytes);
         }
     }
 
