@@ -117,9 +117,12 @@ enum Reset {
 /// boost do not count against its fresh quantum.
 #[derive(Clone, Debug)]
 pub struct MlfqPolicy {
-    config: MlfqConfig,
     /// Each queue's quantum and allotment, as a job's account holds them.
     levels: Levels,
+    /// The configuration's options (its quanta and allotments are in `levels`).
+    boost: Option<Tick>,
+    io_front: bool,
+    io_reset: bool,
     /// The queues, with each job's account beside its links.
     queues: TaskLists<Job>,
     /// The task handed out by the last pick, off its queue (unless a boost put it back)
@@ -154,7 +157,9 @@ impl MlfqPolicy {
         MlfqPolicy {
             queues: TaskLists::new(levels.count().max(1)),
             levels,
-            config,
+            boost: config.boost,
+            io_front: config.io_front,
+            io_reset: config.io_reset,
             running: None,
             charged: None,
             charged_expired: false,
@@ -227,7 +232,7 @@ impl MlfqPolicy {
         if self.parked == Some(task) {
             self.parked = None;
         }
-        if self.config.io_reset {
+        if self.io_reset {
             *self.reset_mut(task) = Reset::None;
         }
         if !self.queues.data(task).is_some_and(Job::is_live) {
@@ -392,7 +397,7 @@ impl Policy for MlfqPolicy {
             queue: 0,
             allot_left: allot,
         };
-        if self.config.io_reset {
+        if self.io_reset {
             *self.reset_mut(task) = Reset::None;
         }
     }
@@ -415,7 +420,7 @@ impl Policy for MlfqPolicy {
         // A job woken or new: to its queue, unless it is there already.
         let queue = match self.queues.existing_data_mut(task) {
             Some(job) if job.is_live() => {
-                if self.config.io_reset && why == Requeue::Woken {
+                if self.io_reset && why == Requeue::Woken {
                     let reset = self
                         .resets
                         .get_mut(task.index())
@@ -433,7 +438,7 @@ impl Policy for MlfqPolicy {
                 0
             }
         };
-        if why == Requeue::Woken && self.config.io_front {
+        if why == Requeue::Woken && self.io_front {
             if self
                 .running
                 .is_some_and(|r| self.queue_of(r) == Some(queue))
@@ -496,7 +501,7 @@ impl Policy for MlfqPolicy {
         let level = job.level();
         self.charged = Some(task);
         self.charged_expired = expired;
-        if self.config.io_reset {
+        if self.io_reset {
             *self.reset_mut(task) = if expired {
                 Reset::Expired(queue)
             } else {
@@ -556,13 +561,13 @@ impl Policy for MlfqPolicy {
     }
 
     fn next_event(&self, now: Tick) -> Option<Tick> {
-        let boost = self.config.boost?.max(1);
+        let boost = self.boost?.max(1);
         Some((now / boost + 1) * boost)
     }
 
     #[inline]
     fn advance(&mut self, now: Tick) {
-        let Some(boost) = self.config.boost else {
+        let Some(boost) = self.boost else {
             return;
         };
         let boost = boost.max(1);

@@ -121,6 +121,7 @@ impl Future for JobProgram {
                     }
                     let mut io = Deadline::After(this.shared.io_time);
                     if this.proc.poll_sleep(&mut io).is_pending() {
+                        // A sleep that waits has begun: it knows its end.
                         if let Deadline::At(until) = io {
                             (this.until, this.step) = (until, Step::Waiting);
                         }
