@@ -122,18 +122,12 @@ fn mlfq_config(args: &SimArgs, quantum: Tick) -> Result<MlfqConfig, Usage> {
             if queues == 0 {
                 return Err(Usage("--queues must be at least 1".into()));
             }
-            if queues > MlfqConfig::MAX_QUEUES {
-                return Err(Usage(format!(
-                    "--queues {queues}: mlfq takes at most {} queues",
-                    MlfqConfig::MAX_QUEUES
-                )));
-            }
             vec![quantum; queues]
         }
     };
     if quanta.len() > MlfqConfig::MAX_QUEUES {
         return Err(Usage(format!(
-            "--quanta gives {} queues: mlfq takes at most {}",
+            "{} queues: mlfq takes at most {} queues",
             quanta.len(),
             MlfqConfig::MAX_QUEUES
         )));
