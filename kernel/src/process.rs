@@ -151,8 +151,10 @@ impl std::ops::Deref for Args {
 /// A process as the kernel keeps it, in five cache lines (aligned to 64 bytes, so each
 /// entry of the table starts on a line): the first two hold what a dispatch touches
 /// ([`HOT_BYTES`]), with its creation tick for the accounts it reads as it ends; the
-/// next two what its exit and reaping touch; the last its name and signal state, which
-/// a dispatch and an exit read only when signals are in use.
+/// third what its exit and reaping touch (a child of init is reaped as it exits, so its
+/// exit costs one line more than a dispatch); the rest a zombie's status, its
+/// surroundings, its name and its signal state, which a dispatch and an exit read only
+/// when signals are in use.
 #[repr(C, align(64))]
 pub(crate) struct Process {
     // Line 0: a dispatch.
@@ -189,17 +191,12 @@ pub(crate) struct Process {
     /// Spawned by the host (a `Kernel` or `KernelHandle` call): the host collects its
     /// status.
     pub host_child: bool,
-    // Line 2: an exit.
+    // Line 2: an exit and the reaping.
     /// Slot of the parent; `NIL` for init.
     pub parent: u32,
-    /// Permission bits removed from the mode of files it creates.
-    pub umask: u32,
     /// Children form a doubly linked list: zombies first, in exit order, then live
     /// children in creation order.
     pub first_child: u32,
-    pub last_child: u32,
-    /// The last zombie of that list, or `NIL`.
-    pub last_zombie: u32,
     pub next_sibling: u32,
     pub prev_sibling: u32,
     /// Process group and session.
@@ -207,15 +204,21 @@ pub(crate) struct Process {
     pub sid: Pid,
     /// Open descriptors.
     pub fds: FdTable,
-    // Line 3: reaping.
-    pub status: Option<ExitStatus>,
+    pub args: Args,
     /// CPU ticks of reaped children, with their own reaped children.
     pub child_user: Tick,
     pub child_sys: Tick,
+    /// The last of its children, and the last zombie among them (or `NIL`).
+    pub last_child: u32,
+    pub last_zombie: u32,
+    // Line 3: a zombie's status, and its surroundings.
+    /// The exit status of a zombie (a child of init, reaped as it exits, never has one).
+    pub status: Option<ExitStatus>,
+    /// Permission bits removed from the mode of files it creates.
+    pub umask: u32,
     pub env: Rc<Env>,
-    pub args: Args,
     pub cwd: Cwd,
-    // Line 4.
+    // Lines 3 and 4.
     pub name: Name,
     /// Pending and blocked signals, dispositions.
     pub sig: SigState,
@@ -313,10 +316,11 @@ impl Process {
     }
 
     /// Empties the slot; the name, environment and directory stay until the slot is
-    /// reused (the name's line is not needed to reap).
+    /// reused (the name's line is not needed to reap). Its status was taken by the
+    /// reaping, if it was ever kept.
     pub(crate) fn clear(&mut self) {
+        debug_assert!(self.status.is_none(), "a reaped process keeps no status");
         self.pid = Pid(0);
-        self.status = None;
         self.program = None;
         self.args = Args::default();
     }
@@ -351,21 +355,27 @@ mod tests {
     }
 
     #[test]
-    fn what_an_exit_touches_lies_in_lines_two_and_three() {
-        use std::mem::offset_of;
-        let lines = 2 * 64..4 * 64;
-        for offset in [
-            offset_of!(super::Process, parent),
-            offset_of!(super::Process, first_child),
-            offset_of!(super::Process, prev_sibling),
-            offset_of!(super::Process, pgid),
-            offset_of!(super::Process, sid),
-            offset_of!(super::Process, fds),
-            offset_of!(super::Process, status),
-            offset_of!(super::Process, child_sys),
-            offset_of!(super::Process, args),
+    fn what_an_exit_touches_lies_in_line_two() {
+        use std::mem::{offset_of, size_of};
+        use vproc_sched::Tick;
+        let line = 2 * 64..3 * 64;
+        for (offset, size) in [
+            (offset_of!(super::Process, parent), size_of::<u32>()),
+            (offset_of!(super::Process, first_child), size_of::<u32>()),
+            (offset_of!(super::Process, next_sibling), size_of::<u32>()),
+            (offset_of!(super::Process, prev_sibling), size_of::<u32>()),
+            (offset_of!(super::Process, pgid), size_of::<crate::Pid>()),
+            (offset_of!(super::Process, sid), size_of::<crate::Pid>()),
+            (
+                offset_of!(super::Process, fds),
+                size_of::<crate::fd::FdTable>(),
+            ),
+            (offset_of!(super::Process, args), size_of::<super::Args>()),
+            (offset_of!(super::Process, child_user), size_of::<Tick>()),
+            (offset_of!(super::Process, child_sys), size_of::<Tick>()),
         ] {
-            assert!(lines.contains(&offset), "offset {offset}");
+            assert!(line.contains(&offset), "offset {offset}");
+            assert!(line.contains(&(offset + size - 1)), "end of {offset}");
         }
     }
 }

@@ -18,11 +18,12 @@ impl Core {
     /// Ends a process, first half: it becomes a zombie and its program and descriptors
     /// are handed back. The caller drops the program outside any borrow of the kernel (its
     /// destructors may make system calls, as the zombie they then are), then the
-    /// descriptors (peers see end of file or EPIPE at once), then calls `finish_exit`.
+    /// descriptors (peers see end of file or EPIPE at once), then calls `finish_exit`
+    /// with `status`, which is kept, if at all, once that is done (as on Linux).
     pub(crate) fn begin_exit(
         &mut self,
         slot: u32,
-        status: ExitStatus,
+        status: &ExitStatus,
     ) -> Result<(Option<Program>, FdTable), Error> {
         let state = self.table.get(slot).state;
         if state == ProcState::Ready {
@@ -30,20 +31,18 @@ impl Core {
         }
         self.transition(slot, ProcState::Zombie)?;
         self.policy.retire(TaskId(slot));
-        let (pid, program, fds) = {
-            let p = self.table.get_mut(slot);
-            p.compute_left = 0;
-            (p.pid, p.program.take(), std::mem::take(&mut p.fds))
-        };
         if self.events.is_active() {
+            let pid = self.pid(slot);
             self.publish(pid, EventKind::Exited(status.clone()));
         }
-        self.table.get_mut(slot).status = Some(status);
-        Ok((program, fds))
+        let p = self.table.get_mut(slot);
+        p.compute_left = 0;
+        Ok((p.program.take(), std::mem::take(&mut p.fds)))
     }
 
-    /// Ends a process, second half: its children go to init, its parent learns.
-    pub(crate) fn finish_exit(&mut self, slot: u32) -> Result<(), Error> {
+    /// Ends a process, second half: it exited with `status`; its children go to init,
+    /// its parent learns.
+    pub(crate) fn finish_exit(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
         let (pid, parent, sid) = {
             let p = self.table.get(slot);
             (p.pid, p.parent, p.sid)
@@ -67,18 +66,19 @@ impl Core {
         }
         self.hang_up_orphans(groups)?;
         if parent == INIT {
-            self.reap(slot, INIT);
+            // Init reaps its children as they exit: the status is never kept.
+            self.remove_exited(slot, INIT, status);
             return Ok(());
         }
-        let _ = pid;
         let wakes = self.waits_for(parent, slot);
         // With SIGCHLD ignored (or SA_NOCLDWAIT) children leave no zombie, as POSIX says.
         let action = self.table.get(parent).sig.actions.get(Signal::SIGCHLD);
         let auto_reap = matches!(action.disposition, Disposition::Ignore)
             || action.flags.contains(SaFlags::NOCLDWAIT);
         if auto_reap {
-            self.reap(slot, parent);
+            self.remove_exited(slot, parent, status);
         } else {
+            self.table.get_mut(slot).status = Some(status);
             self.table.move_to_zombies(slot);
         }
         self.send_signal(parent, Signal::SIGCHLD)?;
@@ -90,14 +90,23 @@ impl Core {
 
     /// Removes a zombie for good; its CPU time is added to its parent's children's time.
     pub(crate) fn reap(&mut self, slot: u32, by: u32) -> (Pid, ExitStatus) {
+        let status = self
+            .table
+            .get_mut(slot)
+            .status
+            .take()
+            .expect("a zombie has an exit status");
+        self.remove_exited(slot, by, status)
+    }
+
+    /// Removes the process in `slot`, which exited with `status`, reaped `by` its parent.
+    fn remove_exited(&mut self, slot: u32, by: u32, status: ExitStatus) -> (Pid, ExitStatus) {
         self.table.unlink_child(slot);
-        let (pid, host_child, status, user, sys) = {
-            let p = self.table.get_mut(slot);
-            let status = p.status.take().expect("a zombie has an exit status");
+        let (pid, host_child, user, sys) = {
+            let p = self.table.get(slot);
             (
                 p.pid,
                 p.host_child,
-                status,
                 p.user + p.child_user,
                 p.sys + p.child_sys,
             )

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use thin_vec::ThinVec;
 use vproc_ipc::Errno;
 
 use super::{Fd, OpenFile};
@@ -18,9 +19,12 @@ pub(crate) struct FdEntry {
 }
 
 /// Descriptors by number. Empty (and allocation-free) for a process with none.
+///
+/// One pointer wide (its length and capacity live with the descriptors), so that it
+/// shares the process table's exit line with the links an exit touches.
 #[derive(Clone, Default)]
 pub(crate) struct FdTable {
-    slots: Vec<Option<FdEntry>>,
+    slots: ThinVec<Option<FdEntry>>,
 }
 
 impl FdTable {
@@ -108,7 +112,7 @@ impl FdTable {
         if self.slots.is_empty() {
             return FdTable::default();
         }
-        let mut slots: Vec<Option<FdEntry>> = self
+        let mut slots: ThinVec<Option<FdEntry>> = self
             .slots
             .iter()
             .map(|e| e.as_ref().filter(|e| !e.cloexec).cloned())

@@ -338,10 +338,10 @@ impl Kernel {
     /// borrow (destructors may make system calls), then its parent and children learn.
     #[inline]
     fn terminate(&mut self, slot: u32, status: ExitStatus) -> Result<(), Error> {
-        let (program, fds) = self.core.borrow_mut().begin_exit(slot, status)?;
+        let (program, fds) = self.core.borrow_mut().begin_exit(slot, &status)?;
         contain(move || drop(program));
         fds.close_all();
-        self.core.borrow_mut().finish_exit(slot)
+        self.core.borrow_mut().finish_exit(slot, status)
     }
 
     /// The status of a process the host spawned, once it has exited; `None` while it
