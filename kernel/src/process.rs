@@ -334,6 +334,12 @@ impl Process {
     pub(crate) fn is_zombie(&self) -> bool {
         self.state == ProcState::Zombie
     }
+
+    /// Whether it is a zombie its parent can reap: one whose exit is done (its program
+    /// dropped and its descriptors closed), which keeps its status.
+    pub(crate) fn is_reapable(&self) -> bool {
+        self.is_zombie() && self.status.is_some()
+    }
 }
 
 #[cfg(test)]

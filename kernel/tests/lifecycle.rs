@@ -239,6 +239,56 @@ fn orphans_are_adopted_by_init_which_reaps_them() {
     assert_eq!(kernel.live_objects().processes, 1);
 }
 
+/// What a `waitpid` with `NOHANG` answered: a child reaped, none yet, or an error.
+type WaitAnswer = Result<Option<(Pid, ExitStatus)>, Errno>;
+
+/// Asks, as it is dropped, whether the parent (through its own `Proc`, shared with the
+/// child's program) could reap a child at once.
+struct AskParentAsDropped {
+    parent: Rc<Proc>,
+    answer: Shared<Option<WaitAnswer>>,
+}
+
+impl Drop for AskParentAsDropped {
+    fn drop(&mut self) {
+        use std::future::Future;
+        use std::task::{Context, Poll, Waker};
+        let mut wait = std::pin::pin!(self.parent.waitpid(WaitFor::Any, WaitFlags::NOHANG));
+        let mut cx = Context::from_waker(Waker::noop());
+        if let Poll::Ready(answer) = wait.as_mut().poll(&mut cx) {
+            *self.answer.borrow_mut() = Some(answer.map_err(|e| e.errno()));
+        }
+    }
+}
+
+#[test]
+fn a_child_whose_exit_is_under_way_is_reaped_only_once_it_is_done() {
+    let mut kernel = Kernel::new();
+    let answer = shared();
+    let asked = answer.clone();
+    let parent = kernel
+        .spawn_fn(Command::new("parent"), move |p| async move {
+            let p = Rc::new(p);
+            let (shared_parent, asked) = (p.clone(), asked.clone());
+            let child = p.spawn_fn(Command::new("child"), move |c| async move {
+                let _ask = AskParentAsDropped {
+                    parent: shared_parent,
+                    answer: asked,
+                };
+                let _: Infallible = c.exit(7).await;
+            })?;
+            // The child exits while the parent sleeps; its program is dropped as it ends.
+            p.sleep(100).await;
+            assert_eq!(p.wait().await?, (child, ExitStatus::Exited(7)));
+            Ok::<_, Error>(())
+        })
+        .unwrap();
+    assert_eq!(kernel.run().unwrap(), Stop::AllExited);
+    assert_success(&mut kernel, parent);
+    // As the child's program was dropped, its exit was not done: nothing to reap yet.
+    assert_eq!(*answer.borrow(), Some(Ok(None)));
+}
+
 #[test]
 fn a_zombie_orphan_is_reaped_by_init_when_its_parent_exits() {
     let mut kernel = Kernel::new();

@@ -60,7 +60,8 @@ impl Core {
             self.table.unlink_child(child);
             self.table.link_child(INIT, child);
             self.publish(self.pid(child), EventKind::Reparented { to: Pid::INIT });
-            if self.table.get(child).is_zombie() {
+            // A child still exiting (its destructors running) is reaped as its exit ends.
+            if self.table.get(child).is_reapable() {
                 self.reap(child, INIT);
             }
         }
@@ -218,7 +219,7 @@ impl Core {
                 }
             },
         };
-        if self.table.get(child).is_zombie() {
+        if self.table.get(child).is_reapable() {
             return Ok(Some(self.reap(child, parent)));
         }
         let wanted = |report: ChildReport| match report {
