@@ -306,7 +306,7 @@ impl Process {
         self.child_sys = 0;
         self.voluntary = 0;
         self.involuntary = 0;
-        self.status = None;
+        debug_assert!(self.status.is_none(), "a vacant slot keeps no status");
         self.name = name;
         self.args = Args::new(args);
         self.env = env;

@@ -269,7 +269,7 @@ fn a_child_whose_exit_is_under_way_is_reaped_only_once_it_is_done() {
     let parent = kernel
         .spawn_fn(Command::new("parent"), move |p| async move {
             let p = Rc::new(p);
-            let (shared_parent, asked) = (p.clone(), asked.clone());
+            let shared_parent = p.clone();
             let child = p.spawn_fn(Command::new("child"), move |c| async move {
                 let _ask = AskParentAsDropped {
                     parent: shared_parent,
