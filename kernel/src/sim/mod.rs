@@ -119,15 +119,32 @@ pub fn simulate(
     let log = kernel.take_dispatch_log();
     let context_switches = kernel.context_switches();
     drop(kernel);
-    let mut by_id: Vec<Option<JobReport>> = vec![None; workload.jobs.len()];
-    for done in shared.finished.take() {
+    let finished = shared.finished.take();
+    // Where each job's note is, by job number: the reports are then written in order,
+    // each read from its note, with no table of reports to fill in first.
+    let mut note_of = vec![u32::MAX; workload.jobs.len()];
+    let mut max_pid = 0;
+    for (at, done) in finished.iter().enumerate() {
+        // No more notes than jobs, fewer than u32::MAX: the place fits.
+        note_of[done.id] = at as u32;
+        max_pid = max_pid.max(done.pid.0 as usize);
+    }
+    // No pid was used twice: a simulation has fewer jobs than pids. Pids are small
+    // numbers: a table by pid finds each slice's job with no hashing.
+    let mut job_of = vec![usize::MAX; max_pid + 1];
+    let mut jobs = Vec::with_capacity(workload.jobs.len());
+    for (id, &at) in note_of.iter().enumerate() {
+        let done = finished
+            .get(at as usize)
+            .ok_or_else(|| Error::new(Errno::EDEADLK, "a job did not run to completion"))?;
         let arrival = done.stat.created;
         let first_run = done.stat.first_run.unwrap_or(arrival);
-        by_id[done.id] = Some(JobReport {
-            id: done.id,
+        job_of[done.pid.0 as usize] = id;
+        jobs.push(JobReport {
+            id,
             pid: done.pid,
             arrival,
-            length: workload.jobs[done.id].length,
+            length: workload.jobs[id].length,
             first_run,
             completion: done.completion,
             response: first_run - arrival,
@@ -135,17 +152,6 @@ pub fn simulate(
             wait: done.stat.run_delay,
             io: done.stat.blocked,
         });
-    }
-    let jobs = by_id
-        .into_iter()
-        .collect::<Option<Vec<JobReport>>>()
-        .ok_or_else(|| Error::new(Errno::EDEADLK, "a job did not run to completion"))?;
-    // No pid was used twice: a simulation has fewer jobs than pids. Pids are small
-    // numbers: a table by pid finds each slice's job with no hashing.
-    let max_pid = jobs.iter().map(|j| j.pid.0 as usize).max().unwrap_or(0);
-    let mut job_of = vec![usize::MAX; max_pid + 1];
-    for j in &jobs {
-        job_of[j.pid.0 as usize] = j.id;
     }
     let schedule = log
         .into_iter()
