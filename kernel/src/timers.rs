@@ -24,6 +24,9 @@ pub(crate) struct Timers {
     /// The tick of the earliest timer (`Tick::MAX`: none), which the run loop asks for
     /// far more often than timers are armed or fire.
     first_at: Tick,
+    /// The tick of the last timer queued in order, while the queue holds any: where
+    /// arming looks, rather than at the queue's back.
+    last_queued: Tick,
 }
 
 impl Default for Timers {
@@ -33,23 +36,28 @@ impl Default for Timers {
             buckets: BTreeMap::new(),
             spare: Vec::new(),
             first_at: Tick::MAX,
+            last_queued: 0,
         }
     }
 }
 
 impl Timers {
     /// Arms a timer; `seq` must grow from one call to the next.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, until: Tick, seq: u64, slot: u32) {
         self.first_at = self.first_at.min(until);
-        if self
-            .in_order
-            .back()
-            .is_none_or(|&(last, _, _)| last <= until)
-        {
+        if until >= self.last_queued || self.in_order.is_empty() {
+            self.last_queued = until;
             self.in_order.push_back((until, seq, slot));
-            return;
+        } else {
+            self.push_bucketed(until, seq, slot);
         }
+    }
+
+    /// Arms a timer that falls before the last one queued.
+    #[cold]
+    #[inline(never)]
+    fn push_bucketed(&mut self, until: Tick, seq: u64, slot: u32) {
         let spare = &mut self.spare;
         self.buckets
             .entry(until)
