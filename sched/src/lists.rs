@@ -79,6 +79,9 @@ pub enum After {
 pub struct TaskLists<T = ()> {
     nodes: Vec<Node<T>>,
     ends: Vec<Ends>,
+    /// One bit a list, set while the list holds a task: the first non-empty list is
+    /// found by a scan of words, not a look at each list's ends.
+    occupied: Vec<u64>,
     len: usize,
 }
 
@@ -102,6 +105,7 @@ impl<T: Clone + Default> TaskLists<T> {
                     tail: end(list),
                 })
                 .collect(),
+            occupied: vec![0; lists.div_ceil(64)],
             len: 0,
         }
     }
@@ -192,6 +196,37 @@ impl<T: Clone + Default> TaskLists<T> {
         is_end(self.ends[list].head)
     }
 
+    /// The first list, from `list` on, that holds a task.
+    #[inline]
+    pub fn first_occupied(&self, list: usize) -> Option<usize> {
+        let mut word = list / 64;
+        // The bits of the lists before `list` in its word are left out.
+        let mut bits = self.occupied.get(word)? & (u64::MAX << (list % 64));
+        loop {
+            if bits != 0 {
+                return Some(word * 64 + bits.trailing_zeros() as usize);
+            }
+            word += 1;
+            bits = *self.occupied.get(word)?;
+        }
+    }
+
+    /// Whether a list before `list` holds a task.
+    #[inline]
+    pub fn occupied_before(&self, list: usize) -> bool {
+        self.first_occupied(0).is_some_and(|first| first < list)
+    }
+
+    #[inline(always)]
+    fn mark_occupied(&mut self, list: usize) {
+        self.occupied[list / 64] |= 1 << (list % 64);
+    }
+
+    #[inline(always)]
+    fn mark_empty(&mut self, list: usize) {
+        self.occupied[list / 64] &= !(1 << (list % 64));
+    }
+
     /// Appends `task` to `list`, taking it off the list it was on.
     ///
     /// # Panics
@@ -268,6 +303,7 @@ impl<T: Clone + Default> TaskLists<T> {
         ends.head = id;
         if is_end(head) {
             ends.tail = id;
+            self.mark_occupied(list);
         } else {
             self.nodes[head as usize].link.prev = id;
         }
@@ -298,6 +334,7 @@ impl<T: Clone + Default> TaskLists<T> {
         ends.tail = id;
         if is_end(tail) {
             ends.head = id;
+            self.mark_occupied(list);
         } else {
             self.nodes[tail as usize].link.next = id;
         }
@@ -309,7 +346,7 @@ impl<T: Clone + Default> TaskLists<T> {
     }
 
     /// Removes and returns the first task of `list`.
-    #[inline]
+    #[inline(always)]
     pub fn pop_front(&mut self, list: usize) -> Option<TaskId> {
         let head = self.front(list)?;
         self.unlink(head);
@@ -336,7 +373,12 @@ impl<T: Clone + Default> TaskLists<T> {
             self.nodes[link.prev as usize].link.next = link.next;
         }
         if is_end(link.next) {
-            self.ends[(link.next & !END) as usize].tail = link.prev;
+            let list = (link.next & !END) as usize;
+            self.ends[list].tail = link.prev;
+            if is_end(link.prev) {
+                // It was the only task of its list.
+                self.mark_empty(list);
+            }
         } else {
             self.nodes[link.next as usize].link.prev = link.prev;
         }
@@ -412,6 +454,27 @@ mod tests {
         assert_eq!(lists.nodes.len(), 1000);
     }
 
+    #[test]
+    fn the_first_occupied_list_is_found_across_words_of_bits() {
+        let mut lists: TaskLists = TaskLists::new(130);
+        assert_eq!(lists.first_occupied(0), None);
+        lists.push_back(129, TaskId(0));
+        lists.push_back(64, TaskId(1));
+        lists.push_front(63, TaskId(2));
+        assert_eq!(lists.first_occupied(0), Some(63));
+        assert_eq!(lists.first_occupied(64), Some(64));
+        assert_eq!(lists.first_occupied(65), Some(129));
+        assert_eq!(lists.first_occupied(130), None, "past the last list");
+        assert!(lists.occupied_before(64) && !lists.occupied_before(63));
+        // A list emptied by a pop, a removal or a move is no longer found.
+        assert_eq!(lists.pop_front(63), Some(TaskId(2)));
+        assert!(lists.remove(TaskId(1)));
+        assert_eq!(lists.first_occupied(0), Some(129));
+        lists.push_back(5, TaskId(0));
+        assert_eq!(lists.first_occupied(0), Some(5));
+        assert_eq!(lists.first_occupied(6), None, "the task left list 129");
+    }
+
     proptest! {
         /// The lists behave exactly like three VecDeques with a membership rule, and each
         /// task's record keeps what was last written to it, wherever the task moves.
@@ -466,6 +529,13 @@ mod tests {
                     prop_assert_eq!(&got, &q.iter().copied().collect::<Vec<_>>());
                 }
                 prop_assert_eq!(lists.len(), model.iter().map(VecDeque::len).sum::<usize>());
+                // The first list holding a task, from each list on, and before each.
+                for from in 0..=model.len() {
+                    let first = (from..model.len()).find(|&l| !model[l].is_empty());
+                    prop_assert_eq!(lists.first_occupied(from), first);
+                    let before = model[..from].iter().any(|q| !q.is_empty());
+                    prop_assert_eq!(lists.occupied_before(from), before);
+                }
                 // Each task knows what follows it, and the end names its list.
                 for t in 0..16u32 {
                     let expected = model.iter().enumerate().find_map(|(l, q)| {

@@ -186,18 +186,14 @@ impl MlfqPolicy {
 
     /// The job `pick_next` would run now: the head of the highest non-empty queue.
     fn head(&self) -> Option<TaskId> {
-        (0..self.levels()).find_map(|q| self.queues.front(q))
+        self.queues.front(self.queues.first_occupied(0)?)
     }
 
     /// Takes the head of the highest non-empty queue.
     #[inline]
     fn pop_head(&mut self) -> Option<TaskId> {
-        for queue in 0..self.levels() {
-            if let Some(task) = self.queues.pop_front(queue) {
-                return Some(task);
-            }
-        }
-        None
+        let queue = self.queues.first_occupied(0)?;
+        self.queues.pop_front(queue)
     }
 
     /// A parked task that was not requeued has blocked: it leaves its queue. (Nothing is
@@ -557,7 +553,7 @@ impl Policy for MlfqPolicy {
             .data(running)
             .filter(|j| j.is_live())
             .map_or(self.levels(), Job::level);
-        (0..level).any(|q| !self.queues.list_is_empty(q))
+        self.queues.occupied_before(level)
     }
 
     fn next_event(&self, now: Tick) -> Option<Tick> {
@@ -581,9 +577,7 @@ impl Policy for MlfqPolicy {
     fn peek_after(&self, task: TaskId) -> Option<TaskId> {
         let next = match self.queues.after(task) {
             Some(After::Task(next)) => next,
-            Some(After::End(queue)) => {
-                (queue + 1..self.levels()).find_map(|q| self.queues.front(q))?
-            }
+            Some(After::End(queue)) => self.queues.front(self.queues.first_occupied(queue + 1)?)?,
             // The running job is off its queue: after it comes the head.
             None if self.running == Some(task) => self.head()?,
             None => return None,
