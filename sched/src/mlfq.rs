@@ -11,7 +11,8 @@ use crate::policy::{Policy, Requeue, TaskId, TaskParams, Tick};
 /// [`MAX_ALLOTMENT`](MlfqConfig::MAX_ALLOTMENT) quanta: larger values are cut to those.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MlfqConfig {
-    /// The quantum of each queue, top first.
+    /// The quantum of each queue, top first. None at all counts as one queue of
+    /// [`DEFAULT_QUANTUM`](MlfqConfig::DEFAULT_QUANTUM) ticks.
     pub quanta: Vec<Tick>,
     /// How many quanta a job may use in each queue before it moves down, top first (a
     /// queue beyond the list takes the allotment of the one above it).
@@ -31,11 +32,13 @@ pub struct MlfqConfig {
 impl Default for MlfqConfig {
     /// OSTEP's defaults: 3 queues, quantum 10, allotment 1, no boost.
     fn default() -> Self {
-        MlfqConfig::uniform(3, 10, 1)
+        MlfqConfig::uniform(3, MlfqConfig::DEFAULT_QUANTUM, 1)
     }
 }
 
 impl MlfqConfig {
+    /// OSTEP's quantum, in ticks: each queue's by default.
+    pub const DEFAULT_QUANTUM: Tick = 10;
     /// The most queues a policy takes (more are left out).
     pub const MAX_QUEUES: usize = Job::RETIRED as usize;
     /// The longest quantum a policy takes, in ticks (a longer one is cut to it).
@@ -155,7 +158,7 @@ impl MlfqPolicy {
     pub fn new(config: MlfqConfig) -> Self {
         let levels = Levels::of(&config);
         MlfqPolicy {
-            queues: TaskLists::new(levels.count().max(1)),
+            queues: TaskLists::new(levels.count()),
             levels,
             boost: config.boost,
             io_front: config.io_front,
@@ -307,11 +310,16 @@ struct Levels(Vec<Level>);
 
 impl Levels {
     /// The levels `config` gives, cut to what a job's account holds; a queue with no
-    /// allotment of its own takes the one above it.
+    /// allotment of its own takes the one above it, and no quanta at all is one queue of
+    /// the default quantum.
     fn of(config: &MlfqConfig) -> Self {
         let mut allotment = 1;
-        let levels = config
-            .quanta
+        let default = [MlfqConfig::DEFAULT_QUANTUM];
+        let quanta = match config.quanta.as_slice() {
+            [] => &default[..],
+            quanta => quanta,
+        };
+        let levels = quanta
             .iter()
             .take(MlfqConfig::MAX_QUEUES)
             .enumerate()
@@ -604,6 +612,28 @@ mod tests {
     #[test]
     fn a_job_account_is_8_bytes() {
         assert_eq!(std::mem::size_of::<Job>(), 8);
+    }
+
+    #[test]
+    fn no_quanta_is_one_queue_of_the_default_quantum() {
+        let config = MlfqConfig {
+            quanta: Vec::new(),
+            allotments: Vec::new(),
+            ..MlfqConfig::default()
+        };
+        let mut mlfq = MlfqPolicy::new(config);
+        for t in 0..2 {
+            mlfq.admit(TaskId(t), &TaskParams::default(), 0);
+            mlfq.enqueue(TaskId(t), Requeue::New, 0);
+        }
+        let first = mlfq.pick_next(0).expect("two jobs are ready");
+        assert_eq!(first, TaskId(0));
+        assert_eq!(mlfq.slice(first), 10);
+        mlfq.charge(first, 10, 10);
+        mlfq.enqueue(first, Requeue::Preempted, 10);
+        // One queue: the job stays in it, behind the other.
+        assert_eq!(mlfq.queue_of(first), Some(0));
+        assert_eq!(mlfq.pick_next(10), Some(TaskId(1)));
     }
 
     #[test]
