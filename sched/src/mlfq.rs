@@ -615,6 +615,30 @@ mod tests {
     }
 
     #[test]
+    fn a_job_far_down_many_queues_is_still_picked_and_outranked() {
+        // A hundred queues of one tick each: the job moves down one a tick.
+        let mut mlfq = MlfqPolicy::new(MlfqConfig::uniform(100, 1, 1));
+        mlfq.admit(TaskId(0), &TaskParams::default(), 0);
+        mlfq.enqueue(TaskId(0), Requeue::New, 0);
+        for now in 0..70 {
+            assert_eq!(mlfq.pick_next(now), Some(TaskId(0)), "tick {now}");
+            mlfq.charge(TaskId(0), 1, now + 1);
+            mlfq.enqueue(TaskId(0), Requeue::Preempted, now + 1);
+        }
+        assert_eq!(mlfq.queue_of(TaskId(0)), Some(70));
+        assert_eq!(mlfq.pick_next(70), Some(TaskId(0)));
+        assert!(!mlfq.should_preempt(TaskId(0), 0, 70));
+        // A new job enters the top queue: it outranks the one in queue 70, and runs next.
+        mlfq.admit(TaskId(1), &TaskParams::default(), 70);
+        mlfq.enqueue(TaskId(1), Requeue::New, 70);
+        assert!(mlfq.should_preempt(TaskId(0), 0, 70));
+        mlfq.charge(TaskId(0), 0, 70);
+        mlfq.enqueue(TaskId(0), Requeue::Preempted, 70);
+        assert_eq!(mlfq.pick_next(70), Some(TaskId(1)));
+        assert_eq!(mlfq.peek_after(TaskId(1)), Some(TaskId(0)));
+    }
+
+    #[test]
     fn no_quanta_is_one_queue_of_the_default_quantum() {
         let config = MlfqConfig {
             quanta: Vec::new(),
