@@ -26,7 +26,6 @@ impl Core {
         }
         self.timer_seq = super::next_seq(self.timer_seq);
         process.timer = self.timer_seq as u32;
-        process.wake_at = until;
         self.timers.push(until, self.timer_seq, slot);
         self.falls_due(until);
     }
