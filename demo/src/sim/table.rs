@@ -36,11 +36,11 @@ pub fn report(report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "\ncontext switches {} · CPU utilization {:.1}% · throughput {:.4} jobs/tick · fairness (Jain) {:.3}",
+        "\ncontext switches {} · CPU utilization {:.1}% · throughput {} jobs/tick · fairness (Jain) {}",
         report.context_switches,
         report.utilization() * 100.0,
-        report.throughput(),
-        report.fairness()
+        significant(report.throughput()),
+        significant(report.fairness())
     );
     out
 }
@@ -57,12 +57,39 @@ pub fn summary_header(first: &str) -> String {
 pub fn summary_row(label: &str, report: &Report) -> String {
     let avg = report.averages();
     format!(
-        "{label:>12} {:>9.2} {:>11.2} {:>9.2} {:>9} {:>11.1}% {:>9.3}\n",
+        "{label:>12} {:>9.2} {:>11.2} {:>9.2} {:>9} {:>11.1}% {:>9}\n",
         avg.response,
         avg.turnaround,
         avg.wait,
         report.context_switches,
         report.utilization() * 100.0,
-        report.fairness()
+        significant(report.fairness())
     )
+}
+
+/// A small figure (a rate, an index between 0 and 1) to three significant digits, and
+/// at least three decimals: however small, it never shows as 0. Over a million jobs,
+/// Jain's index can be a few millionths, which three decimals would print as 0.000.
+fn significant(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x:.3}");
+    }
+    // 0.0123 is of magnitude -2, and needs 4 decimals for 3 digits.
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).clamp(3, 12) as usize;
+    format!("{x:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::significant;
+
+    #[test]
+    fn small_figures_keep_three_significant_digits() {
+        assert_eq!(significant(0.931), "0.931");
+        assert_eq!(significant(1.0), "1.000");
+        assert_eq!(significant(0.0353), "0.0353");
+        assert_eq!(significant(0.000_001_234), "0.00000123");
+        assert_eq!(significant(0.0), "0.000");
+    }
 }
