@@ -104,7 +104,8 @@ impl ProcessTable {
         debug_assert!(self.slots.len() < crate::waker::MAX_SLOTS);
         // With many processes the table outgrows what the TLB reaches in small pages.
         vproc_sched::huge_pages::reserve(&mut self.slots, 1);
-        self.slots.push(vacant());
+        // Made in its place at the end of the table, not on the stack and copied there.
+        self.slots.extend(std::iter::once_with(vacant));
         (self.slots.len() - 1) as u32
     }
 

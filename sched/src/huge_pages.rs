@@ -20,11 +20,18 @@ const HUGE_PAGE: usize = 2 << 20;
 /// Makes room for `additional` more elements in `table` (doubling at least, as `Vec`
 /// does), in a buffer whose whole huge pages the system is asked to back with huge pages
 /// once it spans two or more.
+#[inline]
 pub fn reserve<T>(table: &mut Vec<T>, additional: usize) {
     let needed = table.len().saturating_add(additional);
-    if needed <= table.capacity() {
-        return;
+    if needed > table.capacity() {
+        grow(table, needed);
     }
+}
+
+/// Moves `table` into a new buffer with room for `needed` elements at least.
+#[cold]
+#[inline(never)]
+fn grow<T>(table: &mut Vec<T>, needed: usize) {
     let capacity = needed.max(table.capacity().saturating_mul(2)).max(8);
     let mut grown: Vec<T> = Vec::with_capacity(capacity);
     advise(
