@@ -76,7 +76,11 @@ fn significant(x: f64) -> String {
     }
     // 0.0123 is of magnitude -2, and needs 4 decimals for 3 digits.
     let magnitude = x.abs().log10().floor() as i32;
-    let decimals = (2 - magnitude).clamp(3, 12) as usize;
+    if magnitude < -6 {
+        // Past a millionth, zeros would outnumber the digits.
+        return format!("{x:.2e}");
+    }
+    let decimals = (2 - magnitude).max(3) as usize;
     format!("{x:.decimals$}")
 }
 
@@ -91,5 +95,6 @@ mod tests {
         assert_eq!(significant(0.0353), "0.0353");
         assert_eq!(significant(0.000_001_234), "0.00000123");
         assert_eq!(significant(0.0), "0.000");
+        assert_eq!(significant(1.0e-15), "1.00e-15");
     }
 }
