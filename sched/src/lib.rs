@@ -34,7 +34,6 @@
 
 mod by_name;
 mod fair;
-mod fenwick;
 mod fifo;
 pub mod huge_pages;
 mod lists;
@@ -47,6 +46,7 @@ mod priority;
 mod random;
 mod shortest;
 mod stride;
+mod sum_tree;
 
 pub use by_name::{POLICY_NAMES, SchedError, by_name};
 pub use fair::{FairPolicy, NICE_WEIGHTS};
