@@ -56,6 +56,7 @@ impl SumTree {
     /// Adds `delta` at `index`, which must be below the length (a delta may be negative,
     /// as long as no value goes below 0).
     pub fn add(&mut self, index: usize, delta: i64) {
+        debug_assert!(index < self.len, "index {index} of a tree of {}", self.len);
         let mut at = index;
         for level in &mut self.levels {
             let sum = &mut level[at / FAN].0[at % FAN];
