@@ -42,7 +42,6 @@ pub struct LotteryPolicy {
     /// any.
     ticketless: BTreeSet<usize>,
     ready_len: usize,
-    total: u64,
     draws: Draws,
 }
 
@@ -80,7 +79,6 @@ impl LotteryPolicy {
             tickets: SumTree::default(),
             ticketless: BTreeSet::new(),
             ready_len: 0,
-            total: 0,
             draws: Draws::Seeded(SplitMix64::new(seed)),
         }
     }
@@ -137,7 +135,6 @@ impl LotteryPolicy {
             self.tickets.add(order, -(tickets as i64));
         }
         self.ready_len -= 1;
-        self.total -= tickets;
     }
 
     /// The task of `order`, with `tickets`, enters the ready set.
@@ -148,7 +145,6 @@ impl LotteryPolicy {
             self.tickets.add(order, tickets as i64);
         }
         self.ready_len += 1;
-        self.total += tickets;
     }
 
     /// Gives the next order to `task`, first numbering the orders afresh (from 0, in the
@@ -175,7 +171,7 @@ impl LotteryPolicy {
         self.tickets = SumTree::default();
         self.tickets.grow(self.by_order.len());
         self.ticketless.clear();
-        let (ready_len, total) = (self.ready_len, self.total);
+        self.ready_len = 0;
         for order in 0..self.by_order.len() {
             let job = &mut self.jobs[self.by_order[order] as usize];
             job.order = order;
@@ -184,8 +180,6 @@ impl LotteryPolicy {
                 self.ready(order, tickets);
             }
         }
-        // The same tasks are ready as before.
-        (self.ready_len, self.total) = (ready_len, total);
     }
 }
 
@@ -233,10 +227,9 @@ impl Policy for LotteryPolicy {
         if self.ready_len == 0 {
             return None;
         }
-        let order = if self.total == 0 {
-            self.ticketless.first().copied()
-        } else {
-            self.tickets.find(self.draws.next() % self.total)
+        let order = match self.tickets.total() {
+            0 => self.ticketless.first().copied(),
+            total => self.tickets.find(self.draws.next() % total),
         }?;
         let winner = TaskId(self.by_order[order]);
         self.take(winner);
