@@ -15,6 +15,13 @@ struct Line([u64; FAN]);
 /// Children of a line: the sums a line holds.
 const FAN: usize = 8;
 
+impl Line {
+    /// The sum of the line's eight sums.
+    fn sum(&self) -> u64 {
+        self.0.iter().copied().fold(0, u64::wrapping_add)
+    }
+}
+
 /// Values at indices `0..len`, all starting at 0, with the sums of every eight.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SumTree {
@@ -90,7 +97,7 @@ impl SumTree {
         self.levels
             .last()
             .and_then(|top| top.first())
-            .map_or(0, |top| top.0.iter().copied().fold(0, u64::wrapping_add))
+            .map_or(0, Line::sum)
     }
 }
 
@@ -99,9 +106,7 @@ fn sums_of(below: &[Line], lines: usize) -> Vec<Line> {
     (0..lines)
         .map(|line| {
             Line(std::array::from_fn(|slot| {
-                below
-                    .get(line * FAN + slot)
-                    .map_or(0, |l| l.0.iter().copied().fold(0, u64::wrapping_add))
+                below.get(line * FAN + slot).map_or(0, Line::sum)
             }))
         })
         .collect()
