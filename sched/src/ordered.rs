@@ -94,6 +94,8 @@ impl Ordered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn after_foresees_the_next_pops() {
@@ -111,5 +113,98 @@ mod tests {
         ready.insert(TaskId(1), 20, 1);
         assert_eq!(ready.after(TaskId(1)), Some(TaskId(2)));
         assert_eq!(ready.pop(), Some(TaskId(1)));
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(u32, u64, u64),
+        Enqueue(u32, u64, u64, bool),
+        Remove(u32),
+        Take(u32),
+        Pop,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Few tasks, few keys and orders: requeues and ties are common.
+        prop_oneof![
+            (0..24u32, 0..8u64, 0..4u64).prop_map(|(t, k, o)| Op::Insert(t, k, o)),
+            (0..24u32, 0..8u64, 0..4u64, any::<bool>())
+                .prop_map(|(t, k, o, y)| Op::Enqueue(t, k, o, y)),
+            (0..24u32).prop_map(Op::Remove),
+            (0..24u32).prop_map(Op::Take),
+            Just(Op::Pop),
+        ]
+    }
+
+    /// The set of (key, order, task) the ready set must hold, with the yielded task.
+    #[derive(Default)]
+    struct Model {
+        set: BTreeSet<(u64, u64, u32)>,
+        yielded: Option<u32>,
+    }
+
+    impl Model {
+        fn remove(&mut self, task: u32) -> bool {
+            let found = self.set.iter().find(|e| e.2 == task).copied();
+            found.is_some_and(|e| self.set.remove(&e))
+        }
+
+        fn pop(&mut self) -> Option<u32> {
+            let yielded = self.yielded.take();
+            let mut lowest = self.set.iter();
+            let first = *lowest.next()?;
+            let chosen = match lowest.next() {
+                Some(&second) if Some(first.2) == yielded => second,
+                _ => first,
+            };
+            self.set.remove(&chosen);
+            Some(chosen.2)
+        }
+    }
+
+    proptest! {
+        /// The ready set pops, removes and foresees as a sorted set of (key, order, task) does.
+        #[test]
+        fn matches_a_sorted_set(ops in proptest::collection::vec(op(), 0..300)) {
+            let mut ready = Ordered::default();
+            let mut model = Model::default();
+            for op in ops {
+                match op {
+                    Op::Insert(t, k, o) => {
+                        model.remove(t);
+                        model.set.insert((k, o, t));
+                        ready.insert(TaskId(t), k, o);
+                    }
+                    Op::Enqueue(t, k, o, y) => {
+                        let why = if y { Requeue::Yielded } else { Requeue::Woken };
+                        model.remove(t);
+                        model.set.insert((k, o, t));
+                        if y {
+                            model.yielded = Some(t);
+                        }
+                        ready.enqueue(TaskId(t), k, o, why);
+                    }
+                    Op::Remove(t) => prop_assert_eq!(ready.remove(TaskId(t)), model.remove(t)),
+                    Op::Take(t) => {
+                        model.remove(t);
+                        if model.yielded == Some(t) {
+                            model.yielded = None;
+                        }
+                        ready.take(TaskId(t));
+                    }
+                    Op::Pop => prop_assert_eq!(ready.pop(), model.pop().map(TaskId)),
+                }
+                prop_assert_eq!(ready.len(), model.set.len());
+                prop_assert_eq!(ready.first(), model.set.first().map(|e| (TaskId(e.2), e.0)));
+                // Each queued task foresees its successor; the others the first.
+                for t in 0..24 {
+                    let expected = match model.set.iter().position(|e| e.2 == t) {
+                        Some(rank) => model.set.iter().nth(rank + 1).map(|e| TaskId(e.2)),
+                        None => model.set.first().map(|e| TaskId(e.2)),
+                    };
+                    prop_assert_eq!(ready.after(TaskId(t)), expected);
+                }
+            }
+        }
     }
 }
