@@ -149,14 +149,14 @@ mod tests {
             found.is_some_and(|e| self.set.remove(&e))
         }
 
+        /// The lowest task, unless that is the one that yielded and another is queued.
         fn pop(&mut self) -> Option<u32> {
             let yielded = self.yielded.take();
-            let mut lowest = self.set.iter();
-            let first = *lowest.next()?;
-            let chosen = match lowest.next() {
-                Some(&second) if Some(first.2) == yielded => second,
-                _ => first,
-            };
+            let chosen = *self
+                .set
+                .iter()
+                .find(|e| Some(e.2) != yielded)
+                .or(self.set.first())?;
             self.set.remove(&chosen);
             Some(chosen.2)
         }
