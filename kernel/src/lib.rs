@@ -90,6 +90,7 @@ mod event;
 mod fd;
 mod handle;
 mod kernel;
+mod look_ahead;
 mod open_flags;
 mod path;
 mod pid;

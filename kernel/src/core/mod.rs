@@ -12,6 +12,7 @@ use vproc_sched::{NICE_MAX, NICE_MIN, Policy, Requeue, SplitMix64, TaskId, Tick}
 use crate::arrival::Arrivals;
 use crate::event::{Event, EventKind, EventLog};
 use crate::fd::Census;
+use crate::look_ahead::LookAhead;
 use crate::pid::PidMap;
 use crate::process::{ActionSlot, Cwd, Env, NIL, Process, Program};
 use crate::schedstat::Dispatch;
@@ -34,10 +35,6 @@ pub(crate) type Registered = Rc<dyn Fn(crate::Proc) -> Program>;
 
 /// Threads waiting, through a handle, for host-spawned processes to exit.
 pub(crate) type HostWaiters = PidMap<Vec<Sender<SysResult<ExitStatus>>>>;
-
-/// How many of the processes foreseen to run next the run loop keeps in mind, to
-/// prefetch their entries and programs well before they run.
-pub(crate) const AHEAD: usize = 6;
 
 /// The slot of init.
 pub(crate) const INIT: u32 = 0;
@@ -85,9 +82,8 @@ pub(crate) struct Core {
     pub dispatch_log: Option<Vec<Dispatch>>,
     /// The tick the running process was put on the CPU.
     pub dispatch_start: Tick,
-    /// The slots the last dispatch foresaw running after it, in order (`NIL` from where
-    /// it could foresee no more).
-    pub ahead: [u32; AHEAD],
+    /// The slots the last dispatch foresaw running after it, in order.
+    pub ahead: LookAhead,
     pub programs: HashMap<String, Registered>,
     /// Statuses of host-spawned processes that the host has not collected.
     host_exits: PidMap<ExitStatus>,
@@ -139,7 +135,7 @@ impl Core {
             last_ran: None,
             dispatch_log: None,
             dispatch_start: 0,
-            ahead: [NIL; AHEAD],
+            ahead: LookAhead::new(),
             programs: HashMap::new(),
             host_exits: PidMap::default(),
             host_waiters: PidMap::default(),

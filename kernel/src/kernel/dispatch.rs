@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 
 use vproc_sched::{Requeue, TaskId, Tick};
 
-use crate::core::{AHEAD, Burst, Core};
+use crate::core::{Burst, Core};
+use crate::look_ahead::AHEAD;
 use crate::process::{Action, NIL};
 use crate::signal::Delivery;
 use crate::waker::WakeId;
@@ -222,28 +223,21 @@ impl Kernel {
 /// and only one more is asked for. A wrong guess costs wasted fetches and, at the next
 /// dispatch, asking the policy afresh for all [`AHEAD`] places; nothing more.
 fn prefetch_ahead(core: &mut Core, slot: u32) {
-    let mut seen = [NIL; AHEAD];
-    let mut known = 0;
-    if core.ahead[0] == slot {
-        seen[..AHEAD - 1].copy_from_slice(&core.ahead[1..]);
-        // What was foreseen ends at the first NIL (after which all are NIL).
-        known = seen.iter().take_while(|&&s| s != NIL).count();
-    }
-    let mut last = known.checked_sub(1).map_or(slot, |i| seen[i]);
-    while known < AHEAD {
+    core.ahead.dispatched(slot);
+    let mut last = core.ahead.last().unwrap_or(slot);
+    while core.ahead.len() < AHEAD {
         let Some(next) = core.policy.peek_after(TaskId(last)) else {
             break;
         };
-        (seen[known], last) = (next.0, next.0);
-        known += 1;
+        core.ahead.push(next.0);
+        last = next.0;
     }
-    if seen[PROGRAM_AT] != NIL {
-        core.table.prefetch_program(seen[PROGRAM_AT]);
+    if let Some(slot) = core.ahead.get(PROGRAM_AT) {
+        core.table.prefetch_program(slot);
     }
-    if seen[AHEAD - 1] != NIL {
-        core.table.prefetch(seen[AHEAD - 1]);
+    if let Some(slot) = core.ahead.get(AHEAD - 1) {
+        core.table.prefetch(slot);
     }
-    core.ahead = seen;
 }
 
 /// The place in the look-ahead whose program is fetched: three places after the entry
