@@ -53,8 +53,16 @@ impl Core {
     /// Runs the running process's CPU burst in stretches (each ends at the next thing
     /// due, which is done in between), until it is over or something must stop it.
     pub(crate) fn run_burst(&mut self, slot: u32) -> Result<Burst, Error> {
+        let left = self.table.get(slot).compute_left;
+        self.burst_of(slot, left)
+    }
+
+    /// `run_burst` with the ticks `left` of the burst in hand: the loop counts them down
+    /// itself (as it writes them to the entry), so the first check does not wait on
+    /// reading back the count a system call has just written.
+    #[inline]
+    fn burst_of(&mut self, slot: u32, mut left: Tick) -> Result<Burst, Error> {
         loop {
-            let left = self.table.get(slot).compute_left;
             if left == 0 {
                 return Ok(Burst::Done);
             }
@@ -73,7 +81,10 @@ impl Core {
             }
             match self.stretch(left.min(slice_left)) {
                 0 => return Ok(Burst::Paused),
-                chunk => self.advance_burst(slot, chunk),
+                chunk => {
+                    self.advance_burst(slot, chunk);
+                    left -= chunk;
+                }
             }
         }
     }
@@ -89,7 +100,7 @@ impl Core {
             return ticks;
         }
         self.table.get_mut(slot).compute_left = ticks;
-        match self.run_burst(slot) {
+        match self.burst_of(slot, ticks) {
             Ok(_) => {}
             Err(bug) => self.fault = Some(bug),
         }
