@@ -102,4 +102,53 @@ mod tests {
         assert_eq!(ahead.len(), 0);
         assert_eq!(ahead.get(0), None);
     }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// A slot is dispatched.
+        Dispatch(u32),
+        /// A slot is foreseen after the last (when there is room).
+        Push(u32),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        // Few slots, so that dispatches often are the one foreseen first.
+        prop_oneof![
+            (0..4u32).prop_map(Op::Dispatch),
+            (0..4u32).prop_map(Op::Push)
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any mix of dispatches and guesses leaves foreseen what a plain queue would: a
+        /// dispatch of the front drops it, any other dispatch forgets all.
+        #[test]
+        fn matches_a_queue(ops in proptest::collection::vec(op(), 0..200)) {
+            let mut ahead = LookAhead::new();
+            let mut model = std::collections::VecDeque::new();
+            for op in ops {
+                match op {
+                    Op::Dispatch(slot) => {
+                        ahead.dispatched(slot);
+                        if model.front() == Some(&slot) {
+                            model.pop_front();
+                        } else {
+                            model.clear();
+                        }
+                    }
+                    Op::Push(slot) if model.len() < AHEAD => {
+                        ahead.push(slot);
+                        model.push_back(slot);
+                    }
+                    Op::Push(_) => {}
+                }
+                proptest::prop_assert_eq!(ahead.len(), model.len());
+                proptest::prop_assert_eq!(ahead.last(), model.back().copied());
+                for place in 0..=AHEAD {
+                    proptest::prop_assert_eq!(ahead.get(place), model.get(place).copied());
+                }
+            }
+        }
+    }
 }
