@@ -54,9 +54,7 @@ impl LookAhead {
     /// The last slot foreseen, if any.
     #[inline]
     pub(crate) fn last(&self) -> Option<u32> {
-        self.known
-            .checked_sub(1)
-            .map(|i| self.ring[(self.start + i) % RING])
+        self.get(self.known.checked_sub(1)?)
     }
 
     /// Foresees `slot` after the last one (no more than [`AHEAD`] are kept).
