@@ -11,7 +11,7 @@ use crate::process::NIL;
 /// How many processes the run loop keeps foreseen.
 pub(crate) const AHEAD: usize = 6;
 
-/// The ring's size: a power of two above [`AHEAD`], so that a place wraps with a mask.
+/// The ring's size: a power of two, at least [`AHEAD`], so that a place wraps with a mask.
 const RING: usize = AHEAD.next_power_of_two();
 
 /// The slots foreseen to run next, in order.

@@ -63,6 +63,7 @@ impl Core {
     #[inline]
     fn burst_of(&mut self, slot: u32, mut left: Tick) -> Result<Burst, Error> {
         loop {
+            debug_assert_eq!(left, self.table.get(slot).compute_left);
             if left == 0 {
                 return Ok(Burst::Done);
             }

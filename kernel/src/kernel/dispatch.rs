@@ -232,11 +232,11 @@ fn prefetch_ahead(core: &mut Core, slot: u32) {
         core.ahead.push(next.0);
         last = next.0;
     }
-    if let Some(slot) = core.ahead.get(PROGRAM_AT) {
-        core.table.prefetch_program(slot);
+    if let Some(foreseen) = core.ahead.get(PROGRAM_AT) {
+        core.table.prefetch_program(foreseen);
     }
-    if let Some(slot) = core.ahead.get(AHEAD - 1) {
-        core.table.prefetch(slot);
+    if let Some(foreseen) = core.ahead.get(AHEAD - 1) {
+        core.table.prefetch(foreseen);
     }
 }
 

@@ -197,24 +197,24 @@ fn job_name(i: usize) -> compact_str::CompactString {
             break;
         }
     }
-    let bytes = ((digits << 24) | JOB).to_le_bytes();
-    match std::str::from_utf8(&bytes[..3 + count]) {
-        Ok(name) if rest == 0 => compact_str::CompactString::new(name),
+    if rest != 0 {
         // A number too long for 16 bytes, which no simulation has (MAX_JOBS is far below).
-        _ => {
-            use compact_str::ToCompactString;
-            let mut name = compact_str::CompactString::const_new("job");
-            name.push_str(&i.to_compact_string());
-            name
-        }
+        use compact_str::ToCompactString;
+        let mut name = compact_str::CompactString::const_new("job");
+        name.push_str(&i.to_compact_string());
+        return name;
     }
+    let bytes = ((digits << 24) | JOB).to_le_bytes();
+    let name = std::str::from_utf8(&bytes[..3 + count]).expect("\"job\" and ASCII digits");
+    compact_str::CompactString::new(name)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn job_names_are_job_and_the_decimal_number() {
-        for i in [
+        // Up to 13 digits, the most put together at once, and beyond (where usize reaches).
+        let numbers = [
             0,
             7,
             10,
@@ -224,8 +224,11 @@ mod tests {
             99_999,
             9_999_999_999_999,
             10_000_000_000_000,
-            usize::MAX,
-        ] {
+        ];
+        let numbers = numbers
+            .into_iter()
+            .filter_map(|i: u64| usize::try_from(i).ok());
+        for i in numbers.chain([usize::MAX]) {
             assert_eq!(super::job_name(i), format!("job{i}"));
         }
     }
